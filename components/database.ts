@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface DatabaseArgs {
+  /** Cloudflare account id. */
+  accountId: string;
+  /** Physical D1 name, e.g. `tg-main-staging`. */
+  name: string;
+  /**
+   * Migrations folder relative to the project root; each change of its .sql files re-runs
+   * `wrangler d1 migrations apply` on `pulumi up`.
+   * @default no migrations
+   */
+  migrationsDir?: string;
+  /** Absolute project root, to find `migrationsDir`. */
+  projectRoot: string;
+  /**
+   * Id of an existing database to adopt instead of creating one (`pulumi up` imports it).
+   * @default create a new database
+   */
+  importId?: string;
+  /** Protect the database against deletion. @default false */
+  protect?: boolean;
+  /**
+   * API token handed to wrangler for the remote migration. When unset, wrangler reads
+   * CLOUDFLARE_API_TOKEN from the environment `pulumi up` runs in.
+   * @default the environment's CLOUDFLARE_API_TOKEN
+   */
+  apiToken?: pulumi.Input<string>;
+}
+
+/** The script the migrations command runs, relative to the program's working directory. */
+export const MIGRATE_SCRIPT = path.join(__dirname, "..", "scripts", "d1-migrate.js");
+
+/**
+ * A D1 database and its migrations.
+ *
+ * The migrations run as a `command.local.Command` (nothing runs during preview) whose triggers are
+ * the database id and a hash of the migration files: it runs once when the database is created,
+ * again whenever a migration file is added or changed, and never otherwise. It runs our
+ * `scripts/d1-migrate.js --remote`, which uses wrangler's own `d1_migrations` history and records
+ * a Time Travel bookmark first.
+ */
+export class Database extends pulumi.ComponentResource {
+  /** The D1 database. */
+  readonly database: cloudflare.D1Database;
+  /** The migrations command, when the database has migrations. Workers that bind the database depend on it. */
+  readonly migrations?: command.local.Command;
+  /** The database id (what a `d1` binding is given). */
+  readonly id: pulumi.Output<string>;
+  readonly databaseName: string;
+  /** sha256 of the migration files (name and bytes), or undefined without migrations. */
+  readonly migrationsHash?: string;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("workers-stack:index:Database", name, {}, opts);
+    this.databaseName = args.name;
+
+    // Read replication is set explicitly: left unset, `pulumi refresh` reports drift.
+    this.database = new cloudflare.D1Database(
+      name,
+      { accountId: args.accountId, name: args.name, readReplication: { mode: "disabled" } },
+      {
+        parent: this,
+        protect: args.protect ?? false,
+        ...(args.importId ? { import: `${args.accountId}/${args.importId}` } : {}),
+      },
+    );
+    this.id = this.database.id;
+
+    if (args.migrationsDir) {
+      const dir = path.resolve(args.projectRoot, args.migrationsDir);
+      this.migrationsHash = migrationsHash(dir);
+      // Paths relative to the working directory `pulumi up` runs the program in: no machine's
+      // absolute path ever reaches the state, so another checkout sees no diff.
+      const script = relativeToCwd(MIGRATE_SCRIPT);
+      const migrations = relativeToCwd(dir);
+      this.migrations = new command.local.Command(
+        `${name}-migrations`,
+        {
+          create: pulumi.interpolate`node ${script} --database ${args.name} --id ${this.database.id} --migrations ${migrations} --remote`,
+          triggers: [this.database.id, this.migrationsHash],
+          environment: {
+            CLOUDFLARE_ACCOUNT_ID: args.accountId,
+            ...(args.apiToken ? { CLOUDFLARE_API_TOKEN: pulumi.secret(args.apiToken) } : {}),
+          },
+        },
+        { parent: this, dependsOn: [this.database] },
+      );
+    }
+
+    this.registerOutputs({ id: this.id, name: args.name, migrationsHash: this.migrationsHash });
+  }
+}
+
+/** sha256 over every .sql file of a folder: its name and its bytes, in name order. */
+export function migrationsHash(dir: string): string {
+  const hash = createHash("sha256");
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    hash.update(file).update("\0").update(fs.readFileSync(path.join(dir, file))).update("\0");
+  }
+  return hash.digest("hex");
+}
+
+function relativeToCwd(abs: string): string {
+  const rel = path.relative(process.cwd(), abs) || ".";
+  return rel.split(path.sep).join("/");
+}

@@ -1,0 +1,48 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface HostnameArgs {
+  /** Zone id of the zone the hostname lives in. */
+  zoneId: string;
+  /** Fully qualified hostname, e.g. `bot-staging.example.com` (the API stores FQDNs). */
+  host: string;
+  /**
+   * CNAME target. Proxied records send traffic to the route, so the target is never contacted.
+   * @example "example.com"
+   */
+  target: string;
+  /** Script the route sends `<host>/*` to. */
+  scriptName: pulumi.Input<string>;
+}
+
+/** A hostname for a worker: a proxied CNAME and the route `<host>/*` to the script. */
+export class Hostname extends pulumi.ComponentResource {
+  readonly record: cloudflare.DnsRecord;
+  readonly route: cloudflare.WorkersRoute;
+  readonly url: string;
+
+  constructor(name: string, args: HostnameArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("workers-stack:index:Hostname", name, {}, opts);
+    this.record = new cloudflare.DnsRecord(
+      name,
+      {
+        zoneId: args.zoneId,
+        name: args.host,
+        type: "CNAME",
+        content: args.target,
+        proxied: true,
+        // A proxied record must have ttl 1 ("automatic"); anything else is refused or drifts.
+        ttl: 1,
+        comment: "managed by workers-stack",
+      },
+      { parent: this },
+    );
+    this.route = new cloudflare.WorkersRoute(
+      name,
+      { zoneId: args.zoneId, pattern: `${args.host}/*`, script: args.scriptName },
+      { parent: this, dependsOn: [this.record] },
+    );
+    this.url = `https://${args.host}`;
+    this.registerOutputs({ url: this.url });
+  }
+}

@@ -1,0 +1,57 @@
+/** Small graph helpers for deploy order. Nodes are logical keys; edges point at what must exist first. */
+import type { SystemConfig } from "./schema";
+
+/** Service-binding edges: caller → callee. */
+export function serviceEdges(system: Pick<SystemConfig, "workers">): Map<string, string[]> {
+  const edges = new Map<string, string[]>();
+  for (const [key, worker] of Object.entries(system.workers)) {
+    const targets = Object.values(worker.bindings ?? {})
+      .map((b) => b.service)
+      .filter((s): s is string => s !== undefined && s in system.workers);
+    edges.set(key, [...new Set(targets)].sort());
+  }
+  return edges;
+}
+
+
+/** Returns one cycle as a closed path (`a → b → a`), or undefined when the graph has none. */
+export function findCycle(edges: Map<string, string[]>): string[] | undefined {
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    state.set(node, "open");
+    stack.push(node);
+    for (const next of edges.get(node) ?? []) {
+      const s = state.get(next);
+      if (s === "open") return [...stack.slice(stack.indexOf(next)), next];
+      if (s === undefined) {
+        const found = visit(next);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(node, "done");
+    return undefined;
+  };
+  for (const node of [...edges.keys()].sort()) {
+    if (state.get(node) === undefined) {
+      const found = visit(node);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Nodes ordered so that every node comes after the nodes it points at; ties in key order. */
+export function topologicalOrder(edges: Map<string, string[]>): string[] {
+  const done = new Set<string>();
+  const out: string[] = [];
+  const visit = (node: string) => {
+    if (done.has(node)) return;
+    done.add(node);
+    for (const next of edges.get(node) ?? []) visit(next);
+    out.push(node);
+  };
+  for (const node of [...edges.keys()].sort()) visit(node);
+  return out;
+}

@@ -1,0 +1,162 @@
+/**
+ * The plan: a plain, fully resolved description of one stack — physical names, hostnames,
+ * every binding of every worker by logical key, and the deploy order. No Pulumi types, no I/O:
+ * the components turn it into resources, the local runner and the tests read it directly.
+ */
+import { topologicalOrder, serviceEdges } from "./graph";
+import { Declaration } from "./validate";
+
+export type PlannedBinding =
+  | { name: string; type: "plain_text"; text: string }
+  | { name: string; type: "json"; json: string }
+  | { name: string; type: "secret_text"; secret: string }
+  | { name: string; type: "d1"; database: string }
+  | { name: string; type: "kv_namespace"; namespace: string }
+  | { name: string; type: "service"; worker: string; entrypoint?: string };
+
+export interface PlannedDatabase {
+  key: string;
+  /** Physical D1 name, `<app>-<key><suffix>`. */
+  name: string;
+  /** Project-relative folder of migrations, when the database has any. */
+  migrationsDir?: string;
+  /** D1 database id to adopt instead of creating. */
+  importId?: string;
+}
+
+export interface PlannedKvNamespace {
+  key: string;
+  /** Namespace title, `<app>-<key><suffix>`. */
+  title: string;
+  importId?: string;
+}
+
+export type PlannedSecret =
+  | { name: string; source: "config" }
+  | { name: string; source: "generate"; length: number; rotation: number };
+
+export interface PlannedHostname {
+  /** Fully qualified hostname, e.g. `bot-staging.example.com`. */
+  host: string;
+  /** Route pattern sent to Cloudflare: `<host>/*`. */
+  pattern: string;
+}
+
+export interface PlannedWorker {
+  key: string;
+  /** Physical script name, `<app>-<key><suffix>`. */
+  scriptName: string;
+  /** Project-relative entry module. */
+  entry: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  /** Every binding the script is sent with, sorted by name (a stable order means no spurious diff). */
+  bindings: PlannedBinding[];
+  hostnames: PlannedHostname[];
+  /** Databases this worker binds: their migrations run before the worker is updated. */
+  databases: string[];
+  /** Workers this worker binds as services: they are deployed first. */
+  services: string[];
+}
+
+export interface Plan {
+  project: string;
+  stack: string;
+  app: string;
+  accountId: string;
+  zoneId: string;
+  zone: string;
+  /** Target of the proxied CNAMEs. */
+  dnsTarget: string;
+  /** Protect stateful resources (D1, KV) against deletion. */
+  protect: boolean;
+  /** The VERSION every worker gets. */
+  version: string;
+  databases: PlannedDatabase[];
+  kvNamespaces: PlannedKvNamespace[];
+  secrets: PlannedSecret[];
+  /** Workers in deploy order: a service target always comes before its callers. */
+  workers: PlannedWorker[];
+}
+
+export function physicalName(app: string, key: string, suffix: string): string {
+  return `${app}-${key}${suffix}`;
+}
+
+/** Builds the plan of a validated declaration. `version` is used when the stack sets none. */
+export function buildPlan(decl: Declaration, version: string): Plan {
+  const { system, settings, stack } = decl;
+  const name = (key: string) => physicalName(system.app, key, settings.suffix);
+  const flags = system.compatibilityFlags ?? [];
+  const resolvedVersion = settings.version ?? version;
+
+  const databases: PlannedDatabase[] = sortedEntries(system.databases).map(([key, db]) => ({
+    key,
+    name: name(key),
+    ...(db.migrations ? { migrationsDir: db.migrations } : {}),
+    ...(settings.imports?.databases?.[key] ? { importId: settings.imports.databases[key] } : {}),
+  }));
+  const kvNamespaces: PlannedKvNamespace[] = sortedEntries(system.kvNamespaces).map(([key]) => ({
+    key,
+    title: name(key),
+    ...(settings.imports?.kvNamespaces?.[key] ? { importId: settings.imports.kvNamespaces[key] } : {}),
+  }));
+  const secrets: PlannedSecret[] = sortedEntries(system.secrets).map(([secretName, s]) =>
+    s.generate ? { name: secretName, source: "generate", length: s.generate.length, rotation: s.generate.rotation } : { name: secretName, source: "config" },
+  );
+
+  const order = topologicalOrder(serviceEdges(system));
+  const workers = order.map((key): PlannedWorker => {
+    const w = system.workers[key]!;
+    const bindings: PlannedBinding[] = [
+      { name: "ENVIRONMENT", type: "plain_text", text: stack },
+      { name: "VERSION", type: "plain_text", text: resolvedVersion },
+    ];
+    for (const [varName, value] of Object.entries(w.vars ?? {}))
+      bindings.push(typeof value === "string" ? { name: varName, type: "plain_text", text: value } : { name: varName, type: "json", json: JSON.stringify(value) });
+    for (const secretName of w.secrets ?? []) bindings.push({ name: secretName, type: "secret_text", secret: secretName });
+    for (const [bindingName, b] of Object.entries(w.bindings ?? {})) {
+      if (b.d1 !== undefined) bindings.push({ name: bindingName, type: "d1", database: b.d1 });
+      else if (b.kv !== undefined) bindings.push({ name: bindingName, type: "kv_namespace", namespace: b.kv });
+      else if (b.service !== undefined)
+        bindings.push({ name: bindingName, type: "service", worker: b.service, ...(b.entrypoint ? { entrypoint: b.entrypoint } : {}) });
+    }
+    bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const hosts = [...new Set(w.hostnames ?? [])].map((label) => `${label}${settings.suffix}.${system.zone}`);
+    return {
+      key,
+      scriptName: name(key),
+      entry: w.entry,
+      compatibilityDate: w.compatibilityDate ?? system.compatibilityDate,
+      compatibilityFlags: [...new Set([...flags, ...(w.compatibilityFlags ?? [])])],
+      bindings,
+      hostnames: hosts.map((host) => ({ host, pattern: `${host}/*` })),
+      databases: uniqueSorted(bindings.flatMap((b) => (b.type === "d1" ? [b.database] : []))),
+      services: uniqueSorted(bindings.flatMap((b) => (b.type === "service" ? [b.worker] : []))),
+    };
+  });
+
+  return {
+    project: decl.project,
+    stack,
+    app: system.app,
+    accountId: decl.accountId,
+    zoneId: decl.zoneId,
+    zone: system.zone,
+    dnsTarget: system.dnsTarget ?? system.zone,
+    protect: settings.protect,
+    version: resolvedVersion,
+    databases,
+    kvNamespaces,
+    secrets,
+    workers,
+  };
+}
+
+function sortedEntries<T>(record: Record<string, T> | undefined): [string, T][] {
+  return Object.entries(record ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function uniqueSorted(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}

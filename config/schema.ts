@@ -1,0 +1,144 @@
+/**
+ * The shape of a workers-stack declaration, as zod schemas.
+ *
+ * Two config keys feed the program:
+ * - `workers-stack:system` (project level, in `Pulumi.yaml`): the system every stack shares —
+ *   databases, namespaces, secrets, workers with their vars and bindings.
+ * - `workers-stack:stack` (in `Pulumi.<stack>.yaml`): only what differs for that stack —
+ *   name/hostname suffix, protection, adopted ids, and `overrides` deep-merged into `system`.
+ *
+ * Plus plain keys set per stack with `pulumi config set`: `accountId`, `zoneId`, and one secret
+ * key per `{ from: config }` secret (`pulumi config set --secret OPENAI_API_KEY ...`).
+ *
+ * Every object is strict: an unknown key is an error, never silently ignored.
+ */
+import { z } from "zod";
+
+/** Logical keys of databases, namespaces and workers: they become part of Cloudflare names. */
+export const LOGICAL_KEY = /^[a-z][a-z0-9-]{0,30}$/;
+/** Names a worker sees in `env`: vars, secrets and bindings. */
+export const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** A DNS label below the zone: `bot` becomes `bot<suffix>.<zone>`. */
+export const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+export const COMPAT_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const logicalKey = z.string().regex(LOGICAL_KEY, {
+  error: "must be lowercase letters, digits and '-', starting with a letter (at most 31 characters)",
+});
+const bindingName = z.string().regex(BINDING_NAME, {
+  error: "must be a JavaScript identifier of letters, digits and '_' (e.g. RATE_LIMIT_KV)",
+});
+const compatDate = z.string().regex(COMPAT_DATE, { error: "must be a date YYYY-MM-DD" });
+
+/** A var: a string becomes a `plain_text` binding, anything else a `json` binding (as wrangler's [vars]). */
+const varValue = z.json();
+
+export const secretSchema = z
+  .strictObject({
+    /** The value comes from `pulumi config set --secret <NAME> <value>` on each stack. */
+    from: z.literal("config", { error: "the only source is 'config' (or use generate)" }).optional(),
+    /** The value is generated once per stack with @pulumi/random and shared by every worker that lists it. */
+    generate: z
+      .strictObject({
+        /** @default 32 */
+        length: z.number().int().min(16).max(256).default(32),
+        /** Bump to rotate: a new value is generated and every worker that lists the secret is updated. @default 0 */
+        rotation: z.number().int().min(0).default(0),
+      })
+      .optional(),
+  })
+  .refine((s) => (s.from === undefined) !== (s.generate === undefined), {
+    error: "a secret needs exactly one source: `{ from: config }` or `{ generate: { length: 32 } }`",
+  });
+
+export const bindingSchema = z
+  .strictObject({
+    /** A D1 database of this system, by logical key. */
+    d1: logicalKey.optional(),
+    /** A KV namespace of this system, by logical key. */
+    kv: logicalKey.optional(),
+    /** Another worker of this system, by logical key (its env-suffixed script name is derived). */
+    service: logicalKey.optional(),
+    /** With `service`: the named entrypoint of the target worker. */
+    entrypoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  })
+  .refine((b) => [b.d1, b.kv, b.service].filter((v) => v !== undefined).length === 1, {
+    error: "a binding names exactly one target: `{ d1: <key> }`, `{ kv: <key> }` or `{ service: <key> }`",
+  })
+  .refine((b) => b.entrypoint === undefined || b.service !== undefined, {
+    error: "`entrypoint` only goes with `service`",
+    path: ["entrypoint"],
+  });
+
+export const workerSchema = z.strictObject({
+  /** Entry module, relative to the project root (TypeScript or JavaScript, bundled with esbuild). */
+  entry: z.string().min(1),
+  /** @default the system's compatibilityDate */
+  compatibilityDate: compatDate.optional(),
+  /** Added to the system's compatibilityFlags. @default [] */
+  compatibilityFlags: z.array(z.string().min(1)).optional(),
+  /** Plain vars (strings) and JSON vars (objects, arrays, numbers, booleans). @default {} */
+  vars: z.record(bindingName, varValue).optional(),
+  /** Names of system secrets this worker receives as `secret_text`. @default [] */
+  secrets: z.array(bindingName).optional(),
+  /** Bindings by logical key: `{ DB: { d1: main }, RATE_LIMIT_KV: { kv: rate-limit } }`. @default {} */
+  bindings: z.record(bindingName, bindingSchema).optional(),
+  /** DNS labels under the zone; each gets a proxied CNAME and a route `<host>/*`. @default [] */
+  hostnames: z.array(z.string().regex(HOST_LABEL, { error: "must be a DNS label such as `bot`" })).optional(),
+});
+
+export const databaseSchema = z.strictObject({
+  /** Folder of wrangler-style migrations (`0001_init.sql`, ...), relative to the project root. */
+  migrations: z.string().min(1).optional(),
+});
+
+export const kvNamespaceSchema = z.strictObject({});
+
+export const systemSchema = z.strictObject({
+  /** Short application name: the first part of every physical name (`<app>-<key><suffix>`). */
+  app: logicalKey,
+  /** The Cloudflare zone the hostnames live in, e.g. `example.com`. */
+  zone: z.string().regex(DOMAIN, { error: "must be a domain name such as example.com" }),
+  /** Target of the proxied CNAMEs (never contacted while proxied). @default the zone itself */
+  dnsTarget: z.string().regex(DOMAIN, { error: "must be a domain name" }).optional(),
+  /** Default compatibility date of every worker. */
+  compatibilityDate: compatDate,
+  /** Compatibility flags of every worker. @default [] */
+  compatibilityFlags: z.array(z.string().min(1)).optional(),
+  databases: z.record(logicalKey, databaseSchema).optional(),
+  kvNamespaces: z.record(logicalKey, kvNamespaceSchema).optional(),
+  secrets: z.record(bindingName, secretSchema).optional(),
+  workers: z.record(logicalKey, workerSchema).refine((w) => Object.keys(w).length > 0, {
+    error: "declare at least one worker",
+  }),
+});
+
+export const stackSchema = z.strictObject({
+  /** Appended to physical names and hostname labels. @default `-<stack>` ("" makes bare production names) */
+  suffix: z
+    .string()
+    .regex(/^(-[a-z0-9]+)*$/, { error: "must be empty or '-' followed by lowercase letters/digits, e.g. -staging" })
+    .optional(),
+  /** `protect` D1 databases and KV namespaces against deletion. @default true on `production`, else false */
+  protect: z.boolean().optional(),
+  /** The `VERSION` every worker gets. @default the git commit (short sha), or "dev" outside git */
+  version: z.string().min(1).max(64).optional(),
+  /** Existing resources to adopt instead of creating new ones (see README "Adopting"). */
+  imports: z
+    .strictObject({
+      /** database key → D1 database id (a UUID). */
+      databases: z.record(logicalKey, z.string()).optional(),
+      /** namespace key → KV namespace id (32 hex). */
+      kvNamespaces: z.record(logicalKey, z.string()).optional(),
+    })
+    .optional(),
+  /** Deep-merged into `system` for this stack only (objects merge, lists and values replace, null deletes). */
+  overrides: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type SystemConfig = z.infer<typeof systemSchema>;
+export type StackConfig = z.infer<typeof stackSchema>;
+export type WorkerConfig = z.infer<typeof workerSchema>;
+export type BindingConfig = z.infer<typeof bindingSchema>;
+export type SecretConfig = z.infer<typeof secretSchema>;

@@ -1,0 +1,354 @@
+/**
+ * Validation of a stack's configuration: the zod schemas for shape, then the rules that need
+ * the whole declaration (references, secrets, files, names, cycles). Every problem is collected
+ * and reported at once; nothing here touches Pulumi or Cloudflare.
+ */
+import { z } from "zod";
+import { ConfigError, ConfigIssue } from "./errors";
+import { deepMerge, isPlainObject } from "./merge";
+import {
+  databaseSchema,
+  kvNamespaceSchema,
+  secretSchema,
+  stackSchema,
+  StackConfig,
+  SystemConfig,
+  systemSchema,
+  workerSchema,
+} from "./schema";
+import { findCycle, serviceEdges } from "./graph";
+
+/** What the program read from Pulumi config for one stack. */
+export interface ConfigSource {
+  project: string;
+  stack: string;
+  /** Value of `<project>:system` (Pulumi.yaml), already parsed from JSON; undefined when unset. */
+  system: unknown;
+  /** Value of `<project>:stack` (Pulumi.<stack>.yaml); undefined when unset. */
+  stackSettings: unknown;
+  accountId?: string;
+  zoneId?: string;
+  /** A per-stack config key of this project: its value and whether it is stored encrypted. */
+  lookup(key: string): { value: string; secret: boolean } | undefined;
+}
+
+/** Facts about the working tree the rules need, injected so validation stays pure. */
+export interface Facts {
+  /** True when a regular file exists at this project-relative path. */
+  isFile(relPath: string): boolean;
+  /** Names of the entries of a project-relative folder, or undefined when it is not a folder. */
+  listDir(relPath: string): string[] | undefined;
+  /** Today's date, YYYY-MM-DD (UTC): compatibility dates after it are rejected by Cloudflare. */
+  today: string;
+}
+
+/** A configuration that passed every rule. */
+export interface Declaration {
+  project: string;
+  stack: string;
+  system: SystemConfig;
+  settings: Required<Pick<StackConfig, "suffix" | "protect">> & Omit<StackConfig, "suffix" | "protect" | "overrides">;
+  accountId: string;
+  zoneId: string;
+}
+
+/** Names Cloudflare or the program gives every worker; a declaration may not use them. */
+export const RESERVED_NAMES = ["ENVIRONMENT", "VERSION"];
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const PLACEHOLDER = /placeholder|^x{3,}$|<[^>]*>|\bTODO\b|\bTBD\b|change[-_ ]?me|replace[-_ ]?me|your[-_ ]/i;
+const ALL_ZERO = /^[0-]+$/;
+/** Var names that say "I am a credential": they belong under `secrets`. */
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|MASTER_?KEY|CREDENTIALS?)$/i;
+/** Values that look like credentials whatever their name. */
+const SECRET_VALUE = [
+  /^sk-[A-Za-z0-9_-]{16,}$/, // OpenAI-style API key
+  /^\d{6,12}:[A-Za-z0-9_-]{30,}$/, // Telegram bot token
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /^(ghp|gho|github_pat)_[A-Za-z0-9_]{20,}$/,
+  /^AKIA[0-9A-Z]{16}$/,
+];
+const MIGRATION_FILE = /^(\d+)_[^/]+\.sql$/;
+
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value) || ALL_ZERO.test(value);
+}
+
+/** Validates a stack's configuration; returns the declaration or throws a ConfigError listing every problem. */
+export function validate(source: ConfigSource, facts: Facts): Declaration {
+  const issues: ConfigIssue[] = [];
+  const { stack, project } = source;
+
+  // 1. The stack file's own settings.
+  let settings: StackConfig = {};
+  if (source.stackSettings !== undefined) {
+    const parsed = stackSchema.safeParse(source.stackSettings);
+    if (parsed.success) settings = parsed.data;
+    else {
+      issues.push(...zodIssues(parsed.error, "stack", `Pulumi.${stack}.yaml`));
+      if (isPlainObject(source.stackSettings) && isPlainObject(source.stackSettings.overrides))
+        settings = { overrides: source.stackSettings.overrides };
+    }
+  }
+
+  // 2. The shared system with this stack's overrides.
+  if (source.system === undefined) {
+    issues.push({
+      path: "system",
+      message: `not set: ${project}:system holds the shared declaration`,
+      hint: `add it to Pulumi.yaml under config: ${project}:system: value: (see README "Configuration")`,
+    });
+    throw new ConfigError(stack, issues);
+  }
+  const merged = settings.overrides ? deepMerge(source.system, settings.overrides) : source.system;
+  const system = parseSystem(merged, issues);
+
+  // 3. Account and zone.
+  const needsZone = Object.values(system.workers).some((w) => (w.hostnames ?? []).length > 0);
+  const accountId = checkId(source.accountId, "accountId", HEX32, "a 32-character hex account id", stack, issues, true);
+  const zoneId = checkId(source.zoneId, "zoneId", HEX32, "a 32-character hex zone id", stack, issues, needsZone);
+
+  // 4. Adopted resources.
+  for (const [key, id] of Object.entries(settings.imports?.databases ?? {})) {
+    if (!system.databases?.[key] && !system.invalid.has(`databases.${key}`))
+      issues.push({ path: `stack.imports.databases.${key}`, message: `database "${key}" is not declared`, hint: known("databases", system.databases) });
+    checkId(id, `stack.imports.databases.${key}`, UUID, "a D1 database id (UUID)", stack, issues, true, false);
+  }
+  for (const [key, id] of Object.entries(settings.imports?.kvNamespaces ?? {})) {
+    if (!system.kvNamespaces?.[key] && !system.invalid.has(`kvNamespaces.${key}`))
+      issues.push({ path: `stack.imports.kvNamespaces.${key}`, message: `KV namespace "${key}" is not declared`, hint: known("kvNamespaces", system.kvNamespaces) });
+    checkId(id, `stack.imports.kvNamespaces.${key}`, HEX32, "a 32-character hex KV namespace id", stack, issues, true, false);
+  }
+
+  // 5. Databases: a declared migrations folder must exist and hold wrangler-style files.
+  for (const [key, db] of Object.entries(system.databases ?? {})) {
+    if (!db.migrations) continue;
+    const entries = facts.listDir(db.migrations);
+    const path = `system.databases.${key}.migrations`;
+    if (entries === undefined) {
+      issues.push({ path, message: `folder "${db.migrations}" does not exist`, hint: "create it (relative to the project root) or remove `migrations`" });
+      continue;
+    }
+    const sql = entries.filter((f) => f.endsWith(".sql"));
+    const misnamed = sql.filter((f) => !MIGRATION_FILE.test(f));
+    if (misnamed.length)
+      issues.push({ path, message: `migration files must be named <number>_<name>.sql: ${misnamed.join(", ")}`, hint: "wrangler orders migrations by the number before the first '_'" });
+    if (sql.length === 0) issues.push({ path, message: `folder "${db.migrations}" holds no .sql migration` });
+  }
+
+  // 6. Secrets: every declared secret is used; every config secret is set, and set encrypted.
+  const usedSecrets = new Set(Object.values(system.workers).flatMap((w) => w.secrets ?? []));
+  const missing: string[] = [];
+  for (const [name, secret] of Object.entries(system.secrets ?? {})) {
+    if (!usedSecrets.has(name)) {
+      issues.push({ path: `system.secrets.${name}`, message: "declared but no worker lists it", hint: `add "${name}" to a worker's secrets, or remove the declaration` });
+      continue;
+    }
+    if (secret.from !== "config") continue;
+    const value = source.lookup(name);
+    if (value === undefined || value.value === "") missing.push(name);
+    else if (!value.secret)
+      issues.push({
+        path: `${project}:${name}`,
+        message: "secret given in plaintext in the stack config",
+        hint: `store it encrypted: pulumi config set --secret ${name} <value> --stack ${stack}`,
+      });
+  }
+  if (missing.length)
+    issues.push({
+      path: "secrets",
+      message: `${missing.length} secret${missing.length === 1 ? " is" : "s are"} not set for this stack: ${missing.join(", ")}`,
+      hint: missing.map((n) => `pulumi config set --secret ${n} <value> --stack ${stack}`).join("\n"),
+    });
+
+  // 7. Workers.
+  const hostOwners = new Map<string, string>();
+  const suffix = settings.suffix ?? `-${stack}`;
+  for (const [key, worker] of Object.entries(system.workers)) {
+    const at = `system.workers.${key}`;
+    if (!facts.isFile(worker.entry))
+      issues.push({ path: `${at}.entry`, message: `entry file "${worker.entry}" does not exist`, hint: "give the path of the worker's entry module relative to the project root" });
+
+    const date = worker.compatibilityDate;
+    if (date !== undefined) checkCompatDate(date, `${at}.compatibilityDate`, facts.today, issues);
+
+    const names = new Map<string, string>();
+    const claim = (name: string, what: string) => {
+      if (RESERVED_NAMES.includes(name))
+        issues.push({ path: `${at}.${what}.${name}`, message: `${name} is injected into every worker by workers-stack`, hint: "remove it; set `version` in the stack config to change VERSION" });
+      const before = names.get(name);
+      if (before) issues.push({ path: `${at}.${what}.${name}`, message: `name ${name} is already used by ${before}`, hint: "every var, secret and binding of a worker needs its own name" });
+      else names.set(name, what);
+    };
+
+    for (const [name, value] of Object.entries(worker.vars ?? {})) {
+      claim(name, "vars");
+      const path = `${at}.vars.${name}`;
+      if (system.secrets?.[name])
+        issues.push({ path, message: `${name} is declared as a secret and cannot also be a plain var`, hint: `remove it from vars and list "${name}" under the worker's secrets` });
+      else if (SECRET_NAME.test(name))
+        issues.push({ path, message: `${name} looks like a secret given in plaintext`, hint: `declare it under system.secrets (from: config, then pulumi config set --secret ${name} <value> --stack ${stack}) and list it in the worker's secrets` });
+      for (const s of strings(value)) {
+        if (SECRET_VALUE.some((re) => re.test(s))) {
+          issues.push({ path, message: "the value looks like a credential given in plaintext", hint: "move it to a secret: see README \"Secrets\"" });
+          break;
+        }
+        if (PLACEHOLDER.test(s)) {
+          issues.push({ path, message: `placeholder value "${truncate(s)}"`, hint: "give the real value (or remove the var)" });
+          break;
+        }
+      }
+    }
+    for (const name of worker.secrets ?? []) {
+      claim(name, "secrets");
+      if (!system.secrets?.[name] && !system.invalid.has(`secrets.${name}`))
+        issues.push({ path: `${at}.secrets`, message: `secret ${name} is not declared`, hint: `declare it under system.secrets: ${name}: { from: config } or { generate: { length: 32 } }` });
+    }
+    for (const [name, binding] of Object.entries(worker.bindings ?? {})) {
+      claim(name, "bindings");
+      const path = `${at}.bindings.${name}`;
+      if (binding.d1 !== undefined && !system.databases?.[binding.d1] && !system.invalid.has(`databases.${binding.d1}`))
+        issues.push({ path, message: `D1 database "${binding.d1}" is not declared`, hint: known("databases", system.databases) });
+      if (binding.kv !== undefined && !system.kvNamespaces?.[binding.kv] && !system.invalid.has(`kvNamespaces.${binding.kv}`))
+        issues.push({ path, message: `KV namespace "${binding.kv}" is not declared`, hint: known("kvNamespaces", system.kvNamespaces) });
+      if (binding.service !== undefined) {
+        if (binding.service === key) issues.push({ path, message: "a worker cannot bind itself as a service" });
+        else if (!system.workers[binding.service] && !system.invalid.has(`workers.${binding.service}`))
+          issues.push({ path, message: `worker "${binding.service}" is not declared`, hint: known("workers", system.workers) });
+      }
+    }
+    const seen = new Set<string>();
+    for (const label of worker.hostnames ?? []) {
+      const host = `${label}${suffix}.${system.zone}`;
+      if (seen.has(host)) continue;
+      seen.add(host);
+      const owner = hostOwners.get(host);
+      if (owner) issues.push({ path: `${at}.hostnames`, message: `hostname ${host} is already used by worker "${owner}"`, hint: "each hostname routes to exactly one worker" });
+      else hostOwners.set(host, key);
+    }
+  }
+
+  // 8. Deploy order: service bindings must form no cycle (a cycle could never be created in one `up`).
+  const cycle = findCycle(serviceEdges(system));
+  if (cycle)
+    issues.push({
+      path: "system.workers",
+      message: `service bindings form a cycle: ${cycle.join(" → ")}`,
+      hint: "a worker must exist before another binds it; break the cycle (e.g. call over HTTP in one direction)",
+    });
+
+  checkCompatDate(system.compatibilityDate, "system.compatibilityDate", facts.today, issues);
+
+  if (issues.length) throw new ConfigError(stack, issues);
+  const { invalid: _invalid, ...clean } = system;
+  return {
+    project,
+    stack,
+    system: clean,
+    settings: {
+      suffix,
+      protect: settings.protect ?? stack === "production",
+      ...(settings.version !== undefined ? { version: settings.version } : {}),
+      ...(settings.imports !== undefined ? { imports: settings.imports } : {}),
+    },
+    accountId: accountId!,
+    zoneId: zoneId ?? "",
+  };
+}
+
+type LenientSystem = SystemConfig & { invalid: Set<string> };
+
+/**
+ * Parses the system strictly; when that fails, parses each part on its own so the rules above
+ * can still check the valid parts (and report every problem in one run). Parts that failed are
+ * remembered so references to them are not reported a second time as "not declared".
+ */
+function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
+  const full = systemSchema.safeParse(raw);
+  if (full.success) return { ...full.data, invalid: new Set() };
+  issues.push(...zodIssues(full.error, "system", "Pulumi.yaml"));
+  const obj = isPlainObject(raw) ? raw : {};
+  const invalid = new Set<string>();
+  const section = <T>(name: string, schema: z.ZodType<T>): Record<string, T> => {
+    const out: Record<string, T> = {};
+    const entries = obj[name];
+    if (!isPlainObject(entries)) return out;
+    for (const [key, value] of Object.entries(entries)) {
+      const r = schema.safeParse(value);
+      if (r.success) out[key] = r.data;
+      else invalid.add(`${name}.${key}`);
+    }
+    return out;
+  };
+  const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+  return {
+    app: str(obj.app, "app"),
+    zone: str(obj.zone, "invalid.zone"),
+    compatibilityDate: systemSchema.shape.compatibilityDate.safeParse(obj.compatibilityDate).success ? (obj.compatibilityDate as string) : "2000-01-01",
+    databases: section("databases", databaseSchema),
+    kvNamespaces: section("kvNamespaces", kvNamespaceSchema),
+    secrets: section("secrets", secretSchema),
+    workers: section("workers", workerSchema),
+    invalid,
+  };
+}
+
+function zodIssues(error: z.ZodError, root: string, file: string): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    const path = [root, ...issue.path.map(String)].join(".");
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys)
+        out.push({ path: `${path}.${key}`, message: "unknown key", hint: `remove it or fix its spelling (in ${file}); see README "Configuration" for the keys` });
+    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+      out.push({ path, message: `required (${issue.expected}) but not set`, hint: `add it in ${file}` });
+    } else {
+      out.push({ path, message: issue.message });
+    }
+  }
+  return out;
+}
+
+function checkId(
+  value: string | undefined,
+  path: string,
+  format: RegExp,
+  what: string,
+  stack: string,
+  issues: ConfigIssue[],
+  required: boolean,
+  isConfigKey = true,
+): string | undefined {
+  const set = isConfigKey ? `pulumi config set ${path} <id> --stack ${stack}` : `give the real id in Pulumi.${stack}.yaml`;
+  if (value === undefined || value === "") {
+    if (required) issues.push({ path, message: `not set (${what})`, hint: set });
+    return undefined;
+  }
+  if (isPlaceholder(value)) issues.push({ path, message: `placeholder id "${truncate(value)}"`, hint: set });
+  else if (!format.test(value)) issues.push({ path, message: `"${truncate(value)}" is not ${what}`, hint: set });
+  return value;
+}
+
+function checkCompatDate(date: string, path: string, today: string, issues: ConfigIssue[]): void {
+  const d = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== date)
+    issues.push({ path, message: `"${date}" is not a calendar date`, hint: "use YYYY-MM-DD, e.g. 2025-09-01" });
+  else if (date > today) issues.push({ path, message: `${date} is in the future; Cloudflare rejects it`, hint: `use ${today} or earlier` });
+  else if (date < "2021-11-03") issues.push({ path, message: `${date} is before the first Workers compatibility date (2021-11-03)` });
+}
+
+function known(section: string, entries: Record<string, unknown> | undefined): string {
+  const keys = Object.keys(entries ?? {});
+  return keys.length ? `declared ${section}: ${keys.join(", ")}` : `declare it under system.${section}`;
+}
+
+function* strings(value: unknown): Generator<string> {
+  if (typeof value === "string") yield value;
+  else if (Array.isArray(value)) for (const v of value) yield* strings(v);
+  else if (isPlainObject(value)) for (const v of Object.values(value)) yield* strings(v);
+}
+
+function truncate(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}

@@ -1,0 +1,171 @@
+/**
+ * Runs the program for one stack under Pulumi's mock runtime and records every resource it
+ * registers, as the engine would receive it: type, name, inputs (secrets still wrapped), parent,
+ * dependencies, protect and import id. The tests assert on this record; the local runner
+ * materialises it in workerd.
+ */
+import * as crypto from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackConfig } from "./pulumiConfig";
+
+// Internal to the SDK, stable for years: used by its own `disconnect()` to drain pending RPCs.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
+
+/** The key and value Pulumi uses to mark a secret in serialized inputs. */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface RegisteredResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** False for ComponentResources. */
+  custom: boolean;
+  /** Inputs as the engine receives them; a secret is `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
+  inputs: Record<string, unknown>;
+  parent: string;
+  /** URNs this resource waits for (explicit dependsOn plus every resource its inputs come from). */
+  dependencies: string[];
+  protect: boolean;
+  importId: string;
+  /** The id the mock gave it (deterministic). */
+  id: string;
+}
+
+export interface Evaluation {
+  project: string;
+  stack: string;
+  resources: RegisteredResource[];
+  /** Stack outputs, fully resolved (secrets unwrapped). */
+  outputs: unknown;
+  /** What the program threw, if it did. */
+  error?: Error;
+}
+
+export interface EvaluateOptions {
+  /** Project root (the folder holding Pulumi.yaml). */
+  root: string;
+  stack: string;
+  /** Values of secret config keys (encrypted ones in the stack file, or set with --secret). */
+  secrets?: Record<string, string>;
+  /** Plain config keys to add or replace (`pulumi config set`). */
+  plain?: Record<string, string>;
+  /** The program to run. @default main() of program.ts */
+  program?: () => unknown;
+  /**
+   * Seed of the values the mock gives generated secrets (RandomPassword results): the same seed
+   * gives the same values. @default "workers-stack"
+   */
+  seed?: string;
+}
+
+/** A deterministic id in the format Cloudflare uses for that resource type. */
+export function mockId(type: string, name: string, importId?: string): string {
+  if (importId) return importId.split("/").pop()!;
+  const h = crypto.createHash("sha256").update(`${type}\0${name}`).digest("hex");
+  if (type === "cloudflare:index/d1Database:D1Database")
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return h.slice(0, 32);
+}
+
+/** A deterministic stand-in for a generated password: letters and digits, `length` long. */
+export function mockPassword(seed: string, stack: string, name: string, length: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  let out = "";
+  for (let i = 0; out.length < length; i++) {
+    for (const byte of crypto.createHash("sha256").update(`${seed}\0${stack}\0${name}\0${i}`).digest()) {
+      if (out.length < length) out += alphabet[byte % alphabet.length];
+    }
+  }
+  return out;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean;
+  getImportid(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
+}
+
+export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
+  const files = readStackConfig(opts.root, opts.stack, { ...(opts.secrets ? { secrets: opts.secrets } : {}), ...(opts.plain ? { plain: opts.plain } : {}) });
+  const meta = new Map<string, Omit<RegisteredResource, "inputs" | "id">>();
+  const inputs = new Map<string, { inputs: Record<string, unknown>; id: string }>();
+  const pendingInputs: { type: string; name: string; inputs: Record<string, unknown>; id: string }[] = [];
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const id = mockId(args.type, args.name, args.id);
+        pendingInputs.push({ type: args.type, name: args.name, inputs: args.inputs, id });
+        const state: Record<string, unknown> = { ...args.inputs, ...(args.custom ? { id } : {}) };
+        if (args.type === "random:index/randomPassword:RandomPassword")
+          state.result = mockPassword(opts.seed ?? "workers-stack", opts.stack, args.name, Number(args.inputs.length));
+        return { id, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    files.project,
+    opts.stack,
+    false,
+  );
+
+  // Wrap the mock monitor to see the registration requests themselves (protect, dependencies,
+  // parent, import id): what `pulumi up` would send the engine.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): void;
+  };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const deps = new Set(req.getDependenciesList());
+    req.getPropertydependenciesMap().forEach((v) => v.getUrnsList().forEach((u) => deps.add(u)));
+    original(req, (err, resp) => {
+      if (resp) {
+        const urn = resp.getUrn();
+        meta.set(urn, {
+          type: req.getType(),
+          name: req.getName(),
+          urn,
+          custom: req.getCustom(),
+          parent: req.getParent(),
+          dependencies: [...deps].sort(),
+          protect: req.getProtect(),
+          importId: req.getImportid(),
+        });
+        const p = pendingInputs.find((x) => x.type === req.getType() && x.name === req.getName());
+        if (p) {
+          pendingInputs.splice(pendingInputs.indexOf(p), 1);
+          inputs.set(urn, { inputs: p.inputs, id: p.id });
+        }
+      }
+      cb(err, resp);
+    });
+  };
+  pulumi.runtime.setAllConfig(files.config, files.secretKeys);
+
+  const previousRoot = process.env.WORKERS_STACK_ROOT;
+  process.env.WORKERS_STACK_ROOT = opts.root;
+  let outputs: unknown;
+  let error: Error | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = opts.program ?? (require("../program") as typeof import("../program")).main;
+    const result = program();
+    outputs = await new Promise((resolve) => pulumi.output(result).apply((v) => (resolve(v), v)));
+    await settings.waitForRPCs();
+  } catch (e) {
+    error = e instanceof Error ? e : new Error(String(e));
+  } finally {
+    if (previousRoot === undefined) delete process.env.WORKERS_STACK_ROOT;
+    else process.env.WORKERS_STACK_ROOT = previousRoot;
+  }
+  const resources = [...meta.values()].map((m) => ({ ...m, ...(inputs.get(m.urn) ?? { inputs: {}, id: "" }) }));
+  return { project: files.project, stack: opts.stack, resources, outputs, ...(error ? { error } : {}) };
+}

@@ -1,0 +1,82 @@
+/**
+ * Reads a stack's configuration the way the Pulumi CLI hands it to the program: project-level
+ * config from Pulumi.yaml, overlaid key by key with Pulumi.<stack>.yaml. Used where there is no
+ * CLI — the tests and the local runner — so they run the program on the real stack files.
+ *
+ * Encrypted values (`secure: v1:...`) cannot be read without the stack's secrets provider; the
+ * caller supplies their values (test values, or the local runner's git-ignored file).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+export interface StackConfigFiles {
+  project: string;
+  /** `<project>:<key>` or `<namespace>:<key>` → value as Pulumi passes it (objects JSON-encoded). */
+  config: Record<string, string>;
+  /** Keys whose values are secrets. */
+  secretKeys: string[];
+  /** Keys stored encrypted in the stack file, whose values the caller must supply. */
+  encryptedKeys: string[];
+}
+
+export function readProjectName(root: string): string {
+  const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name?: unknown };
+  if (typeof project?.name !== "string") throw new Error(`${path.join(root, "Pulumi.yaml")} has no project name`);
+  return project.name;
+}
+
+/**
+ * Reads Pulumi.yaml and Pulumi.<stack>.yaml of the project at `root`.
+ * `extra.secrets` gives values for encrypted keys and for secret keys the files do not hold
+ * (`pulumi config set --secret`); `extra.plain` adds or replaces plain keys (`pulumi config set`).
+ * Keys may be given with or without the project prefix.
+ */
+export function readStackConfig(
+  root: string,
+  stack: string,
+  extra: { secrets?: Record<string, string>; plain?: Record<string, string> } = {},
+): StackConfigFiles {
+  const secrets = extra.secrets ?? {};
+  const projectFile = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
+  const project = projectFile.name;
+  const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
+  const encode = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const encryptedKeys: string[] = [];
+
+  for (const [key, decl] of Object.entries(projectFile.config ?? {})) {
+    // Project config is either a plain value or a declaration { value | default, type, ... }.
+    const isDecl = typeof decl === "object" && decl !== null && !Array.isArray(decl);
+    const value = isDecl ? ((decl as { value?: unknown; default?: unknown }).value ?? (decl as { default?: unknown }).default) : decl;
+    if (value !== undefined) config[qualify(key)] = encode(value);
+  }
+
+  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+  const stackFile = fs.existsSync(stackPath) ? ((parse(fs.readFileSync(stackPath, "utf8")) ?? {}) as { config?: Record<string, unknown> }) : {};
+  for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+    const full = qualify(key);
+    if (typeof value === "object" && value !== null && "secure" in value) {
+      encryptedKeys.push(full);
+      const given = secrets[full] ?? secrets[full.slice(project.length + 1)];
+      if (given !== undefined) {
+        config[full] = given;
+        secretKeys.push(full);
+      }
+    } else {
+      config[full] = encode(value);
+    }
+  }
+  // Values supplied for keys the files do not hold (secrets set only with `pulumi config set`).
+  for (const [key, value] of Object.entries(secrets)) {
+    const full = qualify(key);
+    if (!(full in config)) {
+      config[full] = value;
+      secretKeys.push(full);
+    }
+  }
+  for (const [key, value] of Object.entries(extra.plain ?? {})) config[qualify(key)] = value;
+  return { project, config, secretKeys, encryptedKeys };
+}

@@ -1,0 +1,100 @@
+/**
+ * What every sample worker shares: the uniform JSON envelope, the `/health` contract and the
+ * admin-token check.
+ *
+ * `/health` answers `{ ok, data: { status, service, environment, version, bindings } }`, where
+ * `bindings` lists every binding the worker's code needs, whether it is present and whether it
+ * answers (D1 runs a query, KV a get). `npm run validate` compares that list with the declaration.
+ */
+
+export type BindingKind = "d1" | "kv" | "service" | "var" | "json" | "secret";
+
+export interface BindingReport {
+  name: string;
+  type: BindingKind;
+  present: boolean;
+  ok: boolean;
+  error?: string;
+}
+
+export interface BaseEnv {
+  ENVIRONMENT?: string;
+  VERSION?: string;
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
+}
+
+export function ok(data: unknown, status = 200): Response {
+  return json({ ok: true, data }, status);
+}
+
+export function fail(status: number, error: string): Response {
+  return json({ ok: false, error }, status);
+}
+
+/** Checks one binding of `env` by kind: present, and usable where that can be asked cheaply. */
+export async function checkBinding(env: Record<string, unknown>, name: string, type: BindingKind): Promise<BindingReport> {
+  const value = env[name];
+  if (value === undefined || value === null || value === "") return { name, type, present: false, ok: false, error: "missing" };
+  try {
+    switch (type) {
+      case "d1":
+        await (value as D1Database).prepare("SELECT 1 AS one").first();
+        break;
+      case "kv":
+        await (value as KVNamespace).get("__health__");
+        break;
+      case "service":
+        if (typeof (value as Fetcher).fetch !== "function") throw new Error("not a service binding");
+        break;
+      case "json":
+        if (typeof value !== "object") throw new Error("not a JSON object");
+        break;
+      case "var":
+      case "secret":
+        if (typeof value !== "string") throw new Error("not a string");
+        break;
+    }
+    return { name, type, present: true, ok: true };
+  } catch (e) {
+    return { name, type, present: true, ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** The `/health` response of a worker that needs `needs`. 200 when every binding answers, else 503. */
+export async function health(service: string, env: BaseEnv & Record<string, unknown>, needs: Record<string, BindingKind>): Promise<Response> {
+  const bindings = await Promise.all(Object.entries(needs).map(([name, type]) => checkBinding(env, name, type)));
+  const healthy = bindings.every((b) => b.ok);
+  return json(
+    {
+      ok: healthy,
+      data: {
+        status: healthy ? "healthy" : "degraded",
+        service,
+        environment: env.ENVIRONMENT ?? "unknown",
+        version: env.VERSION ?? "unknown",
+        bindings,
+      },
+    },
+    healthy ? 200 : 503,
+  );
+}
+
+/** Compares two strings in time that does not depend on where they differ. */
+export function safeEqual(a: string, b: string): boolean {
+  const enc = new TextEncoder();
+  const x = enc.encode(a);
+  const y = enc.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** True when the request carries `Authorization: Bearer <token>` with the right token. */
+export function isAdmin(request: Request, token: string | undefined): boolean {
+  const header = request.headers.get("authorization") ?? "";
+  const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+  return Boolean(token) && Boolean(given) && safeEqual(given, token!);
+}
