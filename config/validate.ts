@@ -86,7 +86,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     const parsed = stackSchema.safeParse(source.stackSettings);
     if (parsed.success) settings = parsed.data;
     else {
-      issues.push(...zodIssues(parsed.error, "stack", `Pulumi.${stack}.yaml`));
+      issues.push(...zodIssues(parsed.error, "stack", `Pulumi.${stack}.yaml`, source.stackSettings));
       if (isPlainObject(source.stackSettings) && isPlainObject(source.stackSettings.overrides))
         settings = { overrides: source.stackSettings.overrides };
     }
@@ -141,7 +141,8 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   const usedSecrets = new Set(Object.values(system.workers).flatMap((w) => w.secrets ?? []));
   const missing: string[] = [];
   for (const [name, secret] of Object.entries(system.secrets ?? {})) {
-    if (!usedSecrets.has(name)) {
+    // (Only judged when every worker parsed: an invalid worker may be the one that lists it.)
+    if (!usedSecrets.has(name) && ![...system.invalid].some((k) => k.startsWith("workers."))) {
       issues.push({ path: `system.secrets.${name}`, message: "declared but no worker lists it", hint: `add "${name}" to a worker's secrets, or remove the declaration` });
       continue;
     }
@@ -267,17 +268,22 @@ type LenientSystem = SystemConfig & { invalid: Set<string> };
 function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
   const full = systemSchema.safeParse(raw);
   if (full.success) return { ...full.data, invalid: new Set() };
-  issues.push(...zodIssues(full.error, "system", "Pulumi.yaml"));
+  issues.push(...zodIssues(full.error, "system", "Pulumi.yaml", raw));
   const obj = isPlainObject(raw) ? raw : {};
   const invalid = new Set<string>();
-  const section = <T>(name: string, schema: z.ZodType<T>): Record<string, T> => {
+  const section = <T>(name: string, schema: z.ZodType<T>, lenient?: z.ZodType<T>): Record<string, T> => {
     const out: Record<string, T> = {};
     const entries = obj[name];
     if (!isPlainObject(entries)) return out;
     for (const [key, value] of Object.entries(entries)) {
       const r = schema.safeParse(value);
       if (r.success) out[key] = r.data;
-      else invalid.add(`${name}.${key}`);
+      else {
+        invalid.add(`${name}.${key}`);
+        // A part whose only fault is an unknown key (already reported) is still checked.
+        const l = lenient?.safeParse(value);
+        if (l?.success) out[key] = l.data;
+      }
     }
     return out;
   };
@@ -289,19 +295,22 @@ function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
     databases: section("databases", databaseSchema),
     kvNamespaces: section("kvNamespaces", kvNamespaceSchema),
     secrets: section("secrets", secretSchema),
-    workers: section("workers", workerSchema),
+    workers: section("workers", workerSchema, z.object(workerSchema.shape) as unknown as z.ZodType<z.infer<typeof workerSchema>>),
     invalid,
   };
 }
 
-function zodIssues(error: z.ZodError, root: string, file: string): ConfigIssue[] {
+function zodIssues(error: z.ZodError, root: string, file: string, raw: unknown): ConfigIssue[] {
+  const at = (p: PropertyKey[]) => p.reduce<unknown>((v, k) => (isPlainObject(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
   const out: ConfigIssue[] = [];
   for (const issue of error.issues) {
     const path = [root, ...issue.path.map(String)].join(".");
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys)
         out.push({ path: `${path}.${key}`, message: "unknown key", hint: `remove it or fix its spelling (in ${file}); see README "Configuration" for the keys` });
-    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+    } else if (issue.code === "invalid_key") {
+      out.push({ path, message: `the key ${issue.issues[0]?.message ?? "is invalid"}` });
+    } else if (issue.code === "invalid_type" && at(issue.path) === undefined) {
       out.push({ path, message: `required (${issue.expected}) but not set`, hint: `add it in ${file}` });
     } else {
       out.push({ path, message: issue.message });

@@ -1,0 +1,74 @@
+/** Shared test helpers: evaluate the real stack files under mocks with test values for secrets. */
+import * as path from "node:path";
+import { evaluateStack, Evaluation, RegisteredResource, SECRET_SIG, SECRET_SIG_KEY } from "../local/evaluate";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+/** Test values for the per-stack keys a real user sets with `pulumi config set`. */
+export const TEST_IDS = { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" };
+/** Sentinels for the config secrets: the audit looks for them outside secrets. */
+export const TEST_SECRETS = { OPENAI_API_KEY: "sentinel-openai-7f3a9c", TELEGRAM_BOT_TOKEN: "sentinel-telegram-51d2e8" };
+
+export const TYPES = {
+  d1: "cloudflare:index/d1Database:D1Database",
+  kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
+  script: "cloudflare:index/workersScript:WorkersScript",
+  dns: "cloudflare:index/dnsRecord:DnsRecord",
+  route: "cloudflare:index/workersRoute:WorkersRoute",
+  command: "command:local:Command",
+  password: "random:index/randomPassword:RandomPassword",
+} as const;
+
+export interface EvalOptions {
+  /** Replace the shared system declaration (what Pulumi.yaml holds). */
+  system?: unknown;
+  /** Replace the stack settings (what Pulumi.<stack>.yaml holds). */
+  stackSettings?: unknown;
+  secrets?: Record<string, string>;
+  plain?: Record<string, string>;
+}
+
+export function evaluate(stack: string, o: EvalOptions = {}): Promise<Evaluation> {
+  const plain: Record<string, string> = { ...TEST_IDS, ...o.plain };
+  if (o.system !== undefined) plain["workers-stack:system"] = JSON.stringify(o.system);
+  if (o.stackSettings !== undefined) plain["workers-stack:stack"] = JSON.stringify(o.stackSettings);
+  return evaluateStack({ root: ROOT, stack, secrets: o.secrets ?? TEST_SECRETS, plain });
+}
+
+export function ofType(ev: Evaluation, type: string): RegisteredResource[] {
+  return ev.resources.filter((r) => r.type === type);
+}
+
+export function one(ev: Evaluation, type: string, name: string): RegisteredResource {
+  const found = ev.resources.filter((r) => r.type === type && r.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+  return found[0]!;
+}
+
+export function isSecret(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** The value with every secret wrapper removed. */
+export function reveal(v: unknown): unknown {
+  if (isSecret(v)) return reveal(v.value);
+  if (Array.isArray(v)) return v.map(reveal);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+  return v;
+}
+
+/** Every string found outside any secret wrapper. */
+export function plainStrings(v: unknown, out: string[] = []): string[] {
+  if (isSecret(v)) return out;
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => plainStrings(x, out));
+  else if (typeof v === "object" && v !== null) Object.values(v).forEach((x) => plainStrings(x, out));
+  return out;
+}
+
+/** Deep copy of the real shared system declaration, for tests that vary it. */
+export function referenceSystem(): any {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readStackConfig } = require("../local/pulumiConfig") as typeof import("../local/pulumiConfig");
+  return JSON.parse(readStackConfig(ROOT, "staging").config["workers-stack:system"]!);
+}
