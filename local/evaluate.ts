@@ -157,8 +157,8 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = opts.program ?? (require("../program") as typeof import("../program")).main;
-    const result: pulumi.Input<unknown> = program() as pulumi.Input<unknown>;
-    outputs = await new Promise<unknown>((resolve) => pulumi.output(result).apply((v: unknown) => (resolve(v), v)));
+    const result = pulumi.output(program()) as unknown as pulumi.Output<unknown>;
+    outputs = await new Promise<unknown>((resolve) => result.apply((v) => (resolve(v), v)));
     await settings.waitForRPCs();
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e));
