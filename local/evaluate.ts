@@ -16,6 +16,19 @@ const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runti
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
+/** True for a value Pulumi marked secret (as the engine receives it). */
+export function isSecretValue(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** The value with every secret wrapper removed. */
+export function reveal(v: unknown): unknown {
+  if (isSecretValue(v)) return reveal(v.value);
+  if (Array.isArray(v)) return v.map(reveal);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
+  return v;
+}
+
 export interface RegisteredResource {
   type: string;
   name: string;

@@ -1,6 +1,6 @@
 /** Shared test helpers: evaluate the real stack files under mocks with test values for secrets. */
 import * as path from "node:path";
-import { evaluateStack, Evaluation, RegisteredResource, SECRET_SIG, SECRET_SIG_KEY } from "../local/evaluate";
+import { evaluateStack, Evaluation, isSecretValue, RegisteredResource } from "../local/evaluate";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -45,21 +45,11 @@ export function one(ev: Evaluation, type: string, name: string): RegisteredResou
   return found[0]!;
 }
 
-export function isSecret(v: unknown): v is { value: unknown } {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
-}
-
-/** The value with every secret wrapper removed. */
-export function reveal(v: unknown): unknown {
-  if (isSecret(v)) return reveal(v.value);
-  if (Array.isArray(v)) return v.map(reveal);
-  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
-  return v;
-}
+export { isSecretValue as isSecret, reveal } from "../local/evaluate";
 
 /** Every string found outside any secret wrapper. */
 export function plainStrings(v: unknown, out: string[] = []): string[] {
-  if (isSecret(v)) return out;
+  if (isSecretValue(v)) return out;
   if (typeof v === "string") out.push(v);
   else if (Array.isArray(v)) v.forEach((x) => plainStrings(x, out));
   else if (typeof v === "object" && v !== null) Object.values(v).forEach((x) => plainStrings(x, out));

@@ -29,6 +29,7 @@ const NEEDS: Record<string, BindingKind> = {
   OPENAI_MODEL: "var",
   OPENAI_PROMPT_ID: "var",
   OPENAI_PROMPT_VARIABLES: "json",
+  RATE_LIMIT_PER_MINUTE: "var",
   TELEGRAM_BOT_TOKEN: "secret",
   TELEGRAM_WEBHOOK_SECRET: "secret",
   ADMIN_TOKEN: "secret",

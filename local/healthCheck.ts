@@ -1,0 +1,142 @@
+/**
+ * The post-deploy check of seed 004's validate-deployment.sh, driven by the declaration instead of
+ * a hand-kept list: call every worker's `/health`, compare the bindings it reports with the ones
+ * the program sends it, and say what is missing, extra or unhealthy.
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+
+/** The program's binding types, as the worker's `/health` names them. */
+const REPORTED_TYPE: Record<string, string> = {
+  plain_text: "var",
+  json: "json",
+  secret_text: "secret",
+  d1: "d1",
+  kv_namespace: "kv",
+  service: "service",
+};
+/** Injected into every worker and reported as `environment`/`version`, not as bindings. */
+const INJECTED = new Set(["ENVIRONMENT", "VERSION"]);
+
+export interface HealthTarget {
+  key: string;
+  scriptName: string;
+  /** Binding name → type, as the program sends them. */
+  declared: Record<string, string>;
+  /** Where `/health` is fetched; undefined when the worker has no URL. */
+  url?: string;
+  /** Host header to send (for a Host-routed entry); @default the URL's host */
+  host?: string;
+  expectEnvironment: string;
+  expectVersion: string;
+}
+
+export type Verdict = "ok" | "missing" | "extra" | "unhealthy" | "type mismatch" | "not checked";
+
+export interface HealthRow {
+  name: string;
+  declared?: string;
+  reported?: string;
+  verdict: Verdict;
+  detail?: string;
+}
+
+export interface WorkerHealth {
+  key: string;
+  scriptName: string;
+  url?: string;
+  status: number | "unreachable" | "no url";
+  rows: HealthRow[];
+  /** Problems besides bindings (status, environment, version, body). */
+  problems: string[];
+  ok: boolean;
+}
+
+interface ReportedBinding {
+  name: string;
+  type?: string;
+  present?: boolean;
+  ok?: boolean;
+  error?: string;
+}
+
+export function httpGet(url: string, host?: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const lib = u.protocol === "https:" ? https : http;
+    const req = lib.request(u, { method: "GET", headers: host ? { host } : {}, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Compares one worker's declared bindings with what its `/health` reported. */
+export function compareBindings(declared: Record<string, string>, reported: ReportedBinding[]): HealthRow[] {
+  const rows: HealthRow[] = [];
+  const seen = new Set<string>();
+  for (const r of reported) {
+    seen.add(r.name);
+    const d = declared[r.name];
+    const base = { name: r.name, ...(d ? { declared: d } : {}), ...(r.type ? { reported: r.type } : {}) };
+    if (!r.present) rows.push({ ...base, verdict: "missing", detail: d ? "declared, but the worker does not see it" : "the worker needs it and it is not declared" });
+    else if (!d) rows.push({ ...base, verdict: "extra", detail: "the worker has it but the declaration does not (set outside the program?)" });
+    else if (r.type && REPORTED_TYPE[d] !== r.type) rows.push({ ...base, verdict: "type mismatch", detail: `declared as ${d}, the worker expects ${r.type}` });
+    else if (r.ok === false) rows.push({ ...base, verdict: "unhealthy", detail: r.error ?? "does not answer" });
+    else rows.push({ ...base, verdict: "ok" });
+  }
+  for (const [name, type] of Object.entries(declared)) {
+    if (!seen.has(name) && !INJECTED.has(name)) rows.push({ name, declared: type, verdict: "not checked", detail: "declared; the worker's /health does not check it" });
+  }
+  return rows.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+export async function checkWorker(t: HealthTarget): Promise<WorkerHealth> {
+  const result: WorkerHealth = { key: t.key, scriptName: t.scriptName, ...(t.url ? { url: t.url } : {}), status: "no url", rows: [], problems: [], ok: false };
+  if (!t.url) {
+    result.problems.push("no URL to check (the worker has no hostname)");
+    return result;
+  }
+  let res: { status: number; body: string };
+  try {
+    res = await httpGet(`${t.url.replace(/\/$/, "")}/health`, t.host);
+  } catch (e) {
+    result.status = "unreachable";
+    result.problems.push(`GET /health failed: ${e instanceof Error ? e.message : e}`);
+    return result;
+  }
+  result.status = res.status;
+  let body: { data?: { environment?: string; version?: string; bindings?: ReportedBinding[] } };
+  try {
+    body = JSON.parse(res.body);
+  } catch {
+    result.problems.push(`GET /health answered ${res.status} without JSON`);
+    return result;
+  }
+  const data = body.data ?? {};
+  if (res.status !== 200) result.problems.push(`GET /health answered ${res.status}`);
+  if (data.environment !== t.expectEnvironment) result.problems.push(`environment is "${data.environment}", expected "${t.expectEnvironment}"`);
+  if (data.version !== t.expectVersion) result.problems.push(`version is "${data.version}", expected "${t.expectVersion}" (an older deploy?)`);
+  if (!Array.isArray(data.bindings)) result.problems.push("/health reports no bindings list");
+  result.rows = compareBindings(t.declared, Array.isArray(data.bindings) ? data.bindings : []);
+  result.ok = result.problems.length === 0 && result.rows.every((r) => r.verdict === "ok" || r.verdict === "not checked");
+  return result;
+}
+
+export function formatHealth(results: WorkerHealth[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${r.ok ? "PASS" : "FAIL"}  ${r.key} (${r.scriptName})  ${r.url ?? ""}  ${typeof r.status === "number" ? `HTTP ${r.status}` : r.status}`);
+    for (const p of r.problems) lines.push(`      ! ${p}`);
+    const width = Math.max(4, ...r.rows.map((x) => x.name.length));
+    for (const row of r.rows) lines.push(`      ${row.verdict === "ok" ? "ok" : row.verdict === "not checked" ? "--" : "!!"} ${row.name.padEnd(width)}  ${row.verdict}${row.detail && row.verdict !== "ok" ? `: ${row.detail}` : ""}`);
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  lines.push("", failed ? `${failed} of ${results.length} workers failed validation.` : `All ${results.length} workers are healthy and match the declaration.`);
+  return lines.join("\n");
+}

@@ -1,0 +1,308 @@
+/**
+ * The local runner: the program evaluated under Pulumi's mock runtime for one stack, and every
+ * resource it registers materialised in workerd (Miniflare). Each worker gets exactly the
+ * bindings the program would send to Cloudflare — a binding the program forgets is missing here
+ * too. D1 databases are migrated by the same script the Pulumi command runs (with --local instead
+ * of --remote); hostnames are served by Host header on one port, and every worker also gets a
+ * direct local URL.
+ */
+import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { deepMerge, isPlainObject } from "../config/merge";
+import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
+import { readStackConfig } from "./pulumiConfig";
+
+const T = {
+  d1: "cloudflare:index/d1Database:D1Database",
+  kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
+  script: "cloudflare:index/workersScript:WorkersScript",
+  route: "cloudflare:index/workersRoute:WorkersRoute",
+  command: "command:local:Command",
+};
+
+export interface LocalOptions {
+  /** Project root (the folder holding Pulumi.yaml). */
+  root: string;
+  stack: string;
+  /** Wipe the local state (D1 rows, KV entries, generated secrets) first. @default false */
+  fresh?: boolean;
+  /** Port of the Host-routed entry. 0 picks a free one. @default 8787 */
+  port?: number;
+  /** Where local state lives. @default <root>/.workers-stack/local/<stack> */
+  stateDir?: string;
+  /** Values for config secrets, before `.dev.vars.<stack>` and `.dev.vars`. */
+  secrets?: Record<string, string>;
+  /** Replace config keys (tests use it to vary the declaration). */
+  plain?: Record<string, string>;
+  /** Where notices go. @default console.log */
+  log?: (line: string) => void;
+}
+
+export interface LocalWorker {
+  key: string;
+  scriptName: string;
+  /** Direct URL of this worker alone. */
+  url: string;
+  /** Hostnames routed to it on the entry URL (by Host header). */
+  hosts: string[];
+  /** Binding name → type, as sent. */
+  bindings: Record<string, string>;
+}
+
+export interface LocalStack {
+  stack: string;
+  /** The Host-routed entry: send `Host: <hostname>` to reach a worker by its hostname. */
+  url: string;
+  workers: LocalWorker[];
+  evaluation: Evaluation;
+  stateDir: string;
+  /** Things the runner could not emulate or had to invent, each named. */
+  notices: string[];
+  dispose(): Promise<void>;
+}
+
+/** Parses a wrangler-style `.dev.vars` file: KEY=value lines, optional quotes, # comments. */
+export function parseDevVars(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2]!;
+    if (/^(["']).*\1$/.test(value)) value = value.slice(1, -1);
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+/** Names of the `{ from: config }` secrets of a stack (shared system with the stack's overrides). */
+export function configSecretNames(root: string, stack: string, plain: Record<string, string> = {}): string[] {
+  const { config } = readStackConfig(root, stack, { plain });
+  const parse = (k: string) => {
+    try {
+      return config[k] === undefined ? undefined : JSON.parse(config[k]!);
+    } catch {
+      return undefined;
+    }
+  };
+  const project = Object.keys(config).find((k) => k.endsWith(":system"))?.split(":")[0] ?? "workers-stack";
+  const settings = parse(`${project}:stack`);
+  const system = deepMerge(parse(`${project}:system`), isPlainObject(settings) ? settings.overrides : undefined);
+  const secrets = isPlainObject(system) && isPlainObject(system.secrets) ? system.secrets : {};
+  return Object.entries(secrets)
+    .filter(([, s]) => isPlainObject(s) && s.from === "config")
+    .map(([name]) => name)
+    .sort();
+}
+
+function readSeed(stateDir: string): string {
+  const file = path.join(stateDir, "seed");
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const seed = crypto.randomBytes(16).toString("hex");
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.writeFileSync(file, `${seed}\n`, { mode: 0o600 });
+  return seed;
+}
+
+/** A stand-in id for local runs, in the 32-hex shape Cloudflare uses. */
+function localId(what: string): string {
+  return crypto.createHash("sha256").update(`workers-stack-local:${what}`).digest("hex").slice(0, 32);
+}
+
+
+/** The migration command of the program with --remote swapped for --local, or undefined if it is not ours. */
+export function localMigrationArgs(create: string, persistTo: string): string[] | undefined {
+  const parts = create.trim().split(/\s+/);
+  if (parts[0] !== "node" || !parts[1]?.endsWith("d1-migrate.js") || parts.at(-1) !== "--remote") return undefined;
+  return [...parts.slice(1, -1), "--local", "--persist-to", persistTo];
+}
+
+/**
+ * Evaluates a stack the way the local runner and `npm run validate` need it: config secrets from
+ * the caller, `.dev.vars.<stack>` or `.dev.vars`, else generated and named in a notice; account
+ * and zone ids made up when the stack has none (nothing here talks to Cloudflare).
+ */
+export async function evaluateLocally(
+  opts: Pick<LocalOptions, "root" | "stack" | "secrets" | "plain">,
+  stateDir: string,
+  notice: (line: string) => void,
+): Promise<Evaluation> {
+  const devVars = [`.dev.vars.${opts.stack}`, ".dev.vars"]
+    .map((f) => path.join(opts.root, f))
+    .filter((f) => fs.existsSync(f))
+    .reduceRight<Record<string, string>>((acc, f) => ({ ...acc, ...parseDevVars(fs.readFileSync(f, "utf8")) }), {});
+  const seed = readSeed(stateDir);
+  const secrets: Record<string, string> = {};
+  for (const name of configSecretNames(opts.root, opts.stack, opts.plain)) {
+    const given = opts.secrets?.[name] ?? devVars[name];
+    if (given !== undefined) secrets[name] = given;
+    else {
+      secrets[name] = `local-${crypto.createHash("sha256").update(`${seed}:${name}`).digest("hex").slice(0, 24)}`;
+      notice(`secret ${name} is not in .dev.vars.${opts.stack} or .dev.vars: using a generated local value`);
+    }
+  }
+  const plain: Record<string, string> = { ...opts.plain };
+  const { config, project } = readStackConfig(opts.root, opts.stack, { plain });
+  for (const key of ["accountId", "zoneId"]) {
+    if (!config[`${project}:${key}`]) plain[key] = localId(`${opts.stack}:${key}`);
+  }
+  const evaluation = await evaluateStack({ root: opts.root, stack: opts.stack, secrets, plain, seed });
+  if (evaluation.error) throw evaluation.error;
+  return evaluation;
+}
+
+export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const stateDir = opts.stateDir ?? path.join(opts.root, ".workers-stack", "local", opts.stack);
+  if (opts.fresh) fs.rmSync(stateDir, { recursive: true, force: true });
+  fs.mkdirSync(stateDir, { recursive: true });
+  const notices: string[] = [];
+  const notice = (line: string) => {
+    notices.push(line);
+    log(`  note: ${line}`);
+  };
+  const evaluation = await evaluateLocally(opts, stateDir, notice);
+  const resources = evaluation.resources;
+  const ofType = (t: string) => resources.filter((r) => r.type === t);
+
+  // Migrations: the very command `pulumi up` runs, pointed at the local D1.
+  for (const cmd of ofType(T.command)) {
+    const create = String(cmd.inputs.create ?? "");
+    const args = localMigrationArgs(create, stateDir);
+    if (!args) {
+      notice(`command ${cmd.name} is not emulated locally: ${create}`);
+      continue;
+    }
+    const r = spawnSync(process.execPath, args, { cwd: process.cwd(), encoding: "utf8", env: { ...process.env, CI: "true" } });
+    if (r.status !== 0) throw new Error(`workers-stack local: migrations ${cmd.name} failed:\n${r.stdout}${r.stderr}`);
+    const applied = /No migrations to apply/.test(r.stdout) ? "up to date" : "applied";
+    log(`  migrations ${cmd.name}: ${applied}`);
+  }
+
+  const routes = new Map<string, string[]>();
+  for (const route of ofType(T.route)) {
+    const script = String(route.inputs.script);
+    routes.set(script, [...(routes.get(script) ?? []), String(route.inputs.pattern)]);
+  }
+
+  const workers: (LocalWorker & { options: Record<string, unknown> })[] = [];
+  for (const script of ofType(T.script)) workers.push(workerOptions(opts.root, script, routes, notice));
+
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: opts.port ?? 8787,
+      resourcePersistencePath: path.join(stateDir, "v3"),
+      log: new Log(LogLevel.WARN),
+      // The real `request.cf` would be fetched from Cloudflare: use Miniflare's placeholder.
+      cf: false,
+      workers: workers.map((w) => w.options),
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  let url: URL;
+  try {
+    url = await mf.ready;
+    for (const w of workers) w.url = (await mf.unsafeGetDirectURL(w.scriptName)).toString().replace(/\/$/, "");
+  } catch (e) {
+    await mf.dispose().catch(() => undefined);
+    throw e;
+  }
+  return {
+    stack: opts.stack,
+    url: url.toString().replace(/\/$/, ""),
+    workers: workers.map(({ options: _o, ...w }) => w),
+    evaluation,
+    stateDir,
+    notices,
+    dispose: () => mf.dispose(),
+  };
+}
+
+function workerOptions(
+  root: string,
+  script: RegisteredResource,
+  routes: Map<string, string[]>,
+  notice: (l: string) => void,
+): LocalWorker & { options: Record<string, unknown> } {
+  const inputs = reveal(script.inputs) as Record<string, unknown>;
+  const scriptName = String(inputs.scriptName);
+  const bindings: Record<string, unknown> = {};
+  const d1Databases: Record<string, string> = {};
+  const kvNamespaces: Record<string, string> = {};
+  const serviceBindings: Record<string, unknown> = {};
+  const types: Record<string, string> = {};
+  for (const b of (inputs.bindings ?? []) as Record<string, string>[]) {
+    const name = b.name!;
+    types[name] = b.type!;
+    switch (b.type) {
+      case "plain_text":
+      case "secret_text":
+        bindings[name] = b.text;
+        break;
+      case "json":
+        bindings[name] = JSON.parse(b.json!);
+        break;
+      case "d1":
+        d1Databases[name] = b.id!;
+        break;
+      case "kv_namespace":
+        kvNamespaces[name] = b.namespaceId!;
+        break;
+      case "service":
+        serviceBindings[name] = b.entrypoint ? { name: b.service, entrypoint: b.entrypoint } : b.service;
+        break;
+      default:
+        notice(`binding ${name} (${b.type}) of ${scriptName} is not emulated locally`);
+    }
+  }
+  const patterns = routes.get(scriptName) ?? [];
+  return {
+    key: script.name,
+    scriptName,
+    url: "",
+    hosts: patterns.map((p) => p.replace(/\/\*$/, "")),
+    bindings: types,
+    options: {
+      name: scriptName,
+      modules: true,
+      scriptPath: path.resolve(root, String(inputs.contentFile)),
+      compatibilityDate: inputs.compatibilityDate,
+      compatibilityFlags: inputs.compatibilityFlags ?? [],
+      bindings,
+      d1Databases,
+      kvNamespaces,
+      serviceBindings,
+      routes: patterns,
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    },
+  };
+}
+
+const SHORT_TYPE: Record<string, string> = { secret_text: "secret", json: "json", d1: "d1", kv_namespace: "kv", service: "service" };
+
+/** The table `npm start` prints. */
+export function describeLocal(local: LocalStack): string {
+  const rows = local.workers.map((w) => [
+    w.key,
+    w.scriptName,
+    w.url,
+    w.hosts.join(" ") || "-",
+    Object.entries(w.bindings)
+      .map(([n, t]) => `${n}${SHORT_TYPE[t] ? `(${SHORT_TYPE[t]})` : ""}`)
+      .join(" "),
+  ]);
+  const head = ["worker", "script", "direct URL", "hostnames", "bindings"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
+  const example = local.workers.find((w) => w.hosts.length);
+  return [
+    line(head),
+    ...rows.map(line),
+    "",
+    `Hostnames are served on ${local.url} by Host header${example ? `, e.g. curl -H 'Host: ${example.hosts[0]}' ${local.url}/health` : ""}.`,
+  ].join("\n");
+}
