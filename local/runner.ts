@@ -268,6 +268,8 @@ function workerOptions(
     bindings: types,
     options: {
       name: scriptName,
+      // Module names are taken relative to rootPath; it must hold the bundle.
+      rootPath: root,
       modules: true,
       scriptPath: path.resolve(root, String(inputs.contentFile)),
       compatibilityDate: inputs.compatibilityDate,
