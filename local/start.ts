@@ -1,11 +1,11 @@
 /**
- * `npm start [-- --stack <name>] [--fresh] [--port <n>]`: run a stack locally in workerd.
- * State (D1 rows, KV entries, generated secrets) is kept in .workers-stack/local/<stack> across
- * restarts; --fresh wipes it. Ctrl-C stops.
+ * `npm start [-- --stack <name>] [--fresh] [--port <n>] [--state <dir>]`: run a stack locally in
+ * workerd. State (D1 rows, KV entries, generated secrets) is kept in .workers-stack/local/<stack>
+ * (or --state) across restarts; --fresh wipes it. Ctrl-C stops.
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { describeLocal, startLocal } from "./runner";
+import { describeLocal, LocalStack, startLocal } from "./runner";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -13,32 +13,43 @@ async function main(): Promise<void> {
       stack: { type: "string", default: "staging" },
       fresh: { type: "boolean", default: false },
       port: { type: "string", default: "8787" },
+      state: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("usage: npm start -- [--stack staging] [--fresh] [--port 8787]");
+    console.log("usage: npm start -- [--stack staging] [--fresh] [--port 8787] [--state <dir>]");
     return;
   }
   const root = path.resolve(__dirname, "..");
   const started = Date.now();
-  console.log(`workers-stack: starting stack "${values.stack}" locally${values.fresh ? " (fresh state)" : ""}`);
-  const local = await startLocal({ root, stack: values.stack, fresh: values.fresh, port: Number(values.port) });
-  console.log(`\n${describeLocal(local)}`);
-  console.log(`\nState: ${path.relative(process.cwd(), local.stateDir) || "."} (kept across restarts; --fresh wipes it).`);
-  console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Press Ctrl-C to stop.`);
-
+  // Registered before workerd starts, so this runs first on Ctrl-C; Miniflare's own exit hook
+  // then stops workerd as well.
+  let local: LocalStack | undefined;
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping workerd...`);
-    await local.dispose();
-    console.log("stopped.");
-    process.exit(0);
+    void (local?.dispose() ?? Promise.resolve()).then(() => {
+      console.log("stopped.");
+      process.exit(0);
+    });
   };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+
+  console.log(`workers-stack: starting stack "${values.stack}" locally${values.fresh ? " (fresh state)" : ""}`);
+  local = await startLocal({
+    root,
+    stack: values.stack,
+    fresh: values.fresh,
+    port: Number(values.port),
+    ...(values.state ? { stateDir: path.resolve(values.state) } : {}),
+  });
+  console.log(`\n${describeLocal(local)}`);
+  console.log(`\nState: ${path.relative(process.cwd(), local.stateDir) || "."} (kept across restarts; --fresh wipes it).`);
+  console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Press Ctrl-C to stop.`);
 }
 
 main().catch((e: unknown) => {
