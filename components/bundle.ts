@@ -8,7 +8,11 @@ import * as path from "node:path";
 import * as esbuild from "esbuild";
 
 export interface Bundle {
-  /** The bundle's path relative to the project root (what `contentFile` is given). */
+  /**
+   * The bundle's path relative to the working directory the program runs in (what `contentFile`
+   * is given; the provider runs in the same directory). For a project at the repository root
+   * that is the project-relative path; for a project with `main: ../..` it includes the way down.
+   */
   contentFile: string;
   /** Hex sha256 of the bundle (what `contentSha256` is given). */
   sha256: string;
@@ -54,7 +58,7 @@ export function bundleWorker(root: string, entry: string, outDir: string): Bundl
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   if (!fs.existsSync(abs) || !fs.readFileSync(abs).equals(bytes)) fs.writeFileSync(abs, bytes);
   return {
-    contentFile: path.posix.join(...outDir.split(path.sep), MAIN_MODULE),
+    contentFile: path.relative(process.cwd(), abs).split(path.sep).join("/"),
     sha256: createHash("sha256").update(bytes).digest("hex"),
     mainModule: MAIN_MODULE,
   };

@@ -46,3 +46,34 @@ export class Hostname extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url });
   }
 }
+
+export interface CustomDomainArgs {
+  /** Cloudflare account id. */
+  accountId: string;
+  /** Zone id of the zone the hostname lives in. */
+  zoneId: string;
+  /** Fully qualified hostname, e.g. `api-staging.example.com`. */
+  host: string;
+  /** Script the domain serves. */
+  scriptName: pulumi.Input<string>;
+}
+
+/**
+ * A Workers Custom Domain: the alternative to CNAME + route. Cloudflare creates the DNS record and
+ * the certificate itself, and the worker serves the whole hostname.
+ */
+export class CustomDomain extends pulumi.ComponentResource {
+  readonly domain: cloudflare.WorkersCustomDomain;
+  readonly url: string;
+
+  constructor(name: string, args: CustomDomainArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("workers-stack:index:CustomDomain", name, {}, opts);
+    this.domain = new cloudflare.WorkersCustomDomain(
+      name,
+      { accountId: args.accountId, zoneId: args.zoneId, hostname: args.host, service: args.scriptName },
+      { parent: this },
+    );
+    this.url = `https://${args.host}`;
+    this.registerOutputs({ url: this.url });
+  }
+}

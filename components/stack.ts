@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Plan, PlannedBinding } from "../config/plan";
 import { Database } from "./database";
-import { Hostname } from "./hostname";
+import { CustomDomain, Hostname } from "./hostname";
 import { KvNamespace } from "./kvNamespace";
+import { Queue } from "./queue";
+import { R2Bucket } from "./r2Bucket";
 import { StackSecrets } from "./stackSecrets";
 import { ScriptBinding, Worker } from "./worker";
 
@@ -25,6 +27,8 @@ export interface StackOutputs {
   workers: Record<string, { scriptName: pulumi.Output<string>; urls: string[] }>;
   databases: Record<string, { name: string; id: pulumi.Output<string>; migrationsHash?: string }>;
   kvNamespaces: Record<string, { title: string; id: pulumi.Output<string> }>;
+  queues: Record<string, { name: string; id: pulumi.Output<string> }>;
+  r2Buckets: Record<string, { name: string }>;
 }
 
 /**
@@ -38,13 +42,17 @@ export class Stack extends pulumi.ComponentResource {
   readonly secrets: StackSecrets;
   readonly databases: Record<string, Database> = {};
   readonly kvNamespaces: Record<string, KvNamespace> = {};
+  readonly queues: Record<string, Queue> = {};
+  readonly r2Buckets: Record<string, R2Bucket> = {};
   readonly workers: Record<string, Worker> = {};
-  readonly hostnames: Record<string, Hostname[]> = {};
+  readonly hostnames: Record<string, (Hostname | CustomDomain)[]> = {};
   readonly outputs: StackOutputs;
+  private readonly plan: Plan;
 
   constructor(name: string, args: StackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Stack", name, {}, opts);
     const { plan, projectRoot } = args;
+    this.plan = plan;
     const parent = { parent: this };
 
     this.secrets = new StackSecrets("secrets", { secrets: plan.secrets }, parent);
@@ -72,14 +80,38 @@ export class Stack extends pulumi.ComponentResource {
       );
     }
 
-    // plan.workers is in deploy order: every service target is created before its callers.
+    for (const q of plan.queues) {
+      this.queues[q.key] = new Queue(
+        q.key,
+        { accountId: plan.accountId, name: q.name, protect: plan.protect, ...(q.importId ? { importId: q.importId } : {}) },
+        parent,
+      );
+    }
+    for (const b of plan.r2Buckets) {
+      this.r2Buckets[b.key] = new R2Bucket(
+        b.key,
+        {
+          accountId: plan.accountId,
+          name: b.name,
+          protect: plan.protect,
+          adopt: b.adopt,
+          ...(b.location ? { location: b.location } : {}),
+          ...(b.jurisdiction ? { jurisdiction: b.jurisdiction } : {}),
+        },
+        parent,
+      );
+    }
+    const queueName = new Map(plan.queues.map((q) => [q.key, q.name]));
+
+    // plan.workers is in deploy order: service targets and the hosts of bound Durable Objects and
+    // Workflows are created before the workers that bind them.
     for (const w of plan.workers) {
       const dependsOn: pulumi.Resource[] = [
         ...w.databases.map((key) => {
           const db = this.databases[key]!;
           return db.migrations ?? db.database;
         }),
-        ...w.services.map((key) => this.workers[key]!.script),
+        ...w.services.flatMap((key) => [this.workers[key]!.script, ...Object.values(this.workers[key]!.workflows)]),
       ];
       this.workers[w.key] = new Worker(
         w.key,
@@ -91,14 +123,28 @@ export class Stack extends pulumi.ComponentResource {
           outDir: `.workers-stack/build/${plan.stack}/${w.key}`,
           compatibilityDate: w.compatibilityDate,
           compatibilityFlags: w.compatibilityFlags,
-          bindings: w.bindings.map((b) => this.resolveBinding(b)),
+          bindings: w.bindings.map((b) => this.resolveBinding(b, w.key)),
           dependsOn,
+          durableObjects: w.durableObjects,
+          workflows: w.workflows,
+          crons: w.crons,
+          consumers: w.consumers.map(({ queue, ...settings }) => {
+            const dlq = plan.queues.find((q) => q.key === queue)?.deadLetterQueue;
+            return {
+              key: queue,
+              queueId: this.queues[queue]!.queueId,
+              ...(dlq ? { deadLetterQueue: queueName.get(dlq)! } : {}),
+              settings,
+            };
+          }),
         },
         parent,
       );
-      this.hostnames[w.key] = w.hostnames.map(
-        (h) => new Hostname(h.host, { zoneId: plan.zoneId, host: h.host, target: plan.dnsTarget, scriptName: this.workers[w.key]!.scriptName }, parent),
-      );
+      const scriptName = this.workers[w.key]!.scriptName;
+      this.hostnames[w.key] = [
+        ...w.hostnames.map((h) => new Hostname(h.host, { zoneId: plan.zoneId, host: h.host, target: plan.dnsTarget, scriptName }, parent)),
+        ...w.customDomains.map((host) => new CustomDomain(host, { accountId: plan.accountId, zoneId: plan.zoneId, host, scriptName }, parent)),
+      ];
     }
 
     this.outputs = {
@@ -114,12 +160,14 @@ export class Stack extends pulumi.ComponentResource {
         }),
       ),
       kvNamespaces: Object.fromEntries(plan.kvNamespaces.map((k) => [k.key, { title: k.title, id: this.kvNamespaces[k.key]!.id }])),
+      queues: Object.fromEntries(plan.queues.map((q) => [q.key, { name: q.name, id: this.queues[q.key]!.queueId }])),
+      r2Buckets: Object.fromEntries(plan.r2Buckets.map((b) => [b.key, { name: b.name }])),
     };
     this.registerOutputs({});
   }
 
   /** A planned binding with its logical key replaced by the real id, script name or secret value. */
-  private resolveBinding(b: PlannedBinding): pulumi.Input<ScriptBinding> {
+  private resolveBinding(b: PlannedBinding, self: string): pulumi.Input<ScriptBinding> {
     switch (b.type) {
       case "plain_text":
         return { name: b.name, type: b.type, text: b.text };
@@ -133,6 +181,24 @@ export class Stack extends pulumi.ComponentResource {
         return { name: b.name, type: b.type, namespaceId: this.kvNamespaces[b.namespace]!.id };
       case "service":
         return { name: b.name, type: b.type, service: this.workers[b.worker]!.scriptName, ...(b.entrypoint ? { entrypoint: b.entrypoint } : {}) };
+      case "queue":
+        return { name: b.name, type: b.type, queueName: this.queues[b.queue]!.queueName };
+      case "r2_bucket":
+        return { name: b.name, type: b.type, bucketName: this.r2Buckets[b.bucket]!.bucketName };
+      case "durable_object_namespace":
+        // A class of another worker names that worker's env-suffixed script: derived, never typed.
+        return b.worker === self
+          ? { name: b.name, type: b.type, className: b.className }
+          : { name: b.name, type: b.type, className: b.className, scriptName: this.workers[b.worker]!.scriptName };
+      case "workflow": {
+        const host = this.plan.workers.find((w) => w.workflows.some((wf) => wf.key === b.workflow))!;
+        const wf = host.workflows.find((x) => x.key === b.workflow)!;
+        // Its own workflow is named by string (the Workflow resource is created after the script);
+        // another worker's comes from that worker's Workflow resource, so it exists first.
+        return host.key === self
+          ? { name: b.name, type: b.type, workflowName: wf.name, className: wf.className }
+          : { name: b.name, type: b.type, workflowName: this.workers[host.key]!.workflows[wf.key]!.workflowName, className: wf.className, scriptName: this.workers[host.key]!.scriptName };
+      }
     }
   }
 }

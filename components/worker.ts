@@ -34,6 +34,25 @@ export interface WorkerArgs {
    * @default []
    */
   dependsOn?: pulumi.Resource[];
+  /**
+   * Durable Object classes the script exports and hosts, sent as its DO migration (one step,
+   * tag "v1": new classes, SQLite-backed where asked).
+   * @default none
+   */
+  durableObjects?: { className: string; sqlite: boolean }[];
+  /** Workflows the script hosts (each a `cloudflare.Workflow` created after the script). @default [] */
+  workflows?: { key: string; name: string; className: string }[];
+  /** Queues the script consumes (each a `cloudflare.QueueConsumer` created after the script). @default [] */
+  consumers?: {
+    /** Logical key of the queue (names the consumer resource). */
+    key: string;
+    queueId: pulumi.Input<string>;
+    /** Name of the dead-letter queue. */
+    deadLetterQueue?: string;
+    settings: cloudflare.types.input.QueueConsumerSettings;
+  }[];
+  /** Cron schedules (a `cloudflare.WorkersCronTrigger`). @default [] */
+  crons?: string[];
 }
 
 /**
@@ -42,6 +61,9 @@ export interface WorkerArgs {
  */
 export class Worker extends pulumi.ComponentResource {
   readonly script: cloudflare.WorkersScript;
+  readonly workflows: Record<string, cloudflare.Workflow> = {};
+  readonly consumers: cloudflare.QueueConsumer[] = [];
+  readonly cronTrigger?: cloudflare.WorkersCronTrigger;
   readonly scriptName: pulumi.Output<string>;
   /** sha256 of the bundle: it changes exactly when the code does. */
   readonly contentSha256: string;
@@ -64,10 +86,53 @@ export class Worker extends pulumi.ComponentResource {
         compatibilityDate: args.compatibilityDate,
         compatibilityFlags: args.compatibilityFlags ?? [],
         bindings: args.bindings,
+        ...(args.durableObjects?.length ? { migrations: doMigration(args.durableObjects) } : {}),
       },
       { parent: this, dependsOn: args.dependsOn ?? [] },
     );
     this.scriptName = this.script.scriptName;
+    const child = { parent: this, dependsOn: [this.script] };
+
+    for (const wf of args.workflows ?? []) {
+      this.workflows[wf.key] = new cloudflare.Workflow(
+        `${name}-${wf.key}`,
+        { accountId: args.accountId, workflowName: wf.name, className: wf.className, scriptName: this.scriptName },
+        child,
+      );
+    }
+    for (const c of args.consumers ?? []) {
+      this.consumers.push(
+        new cloudflare.QueueConsumer(
+          `${name}-${c.key}`,
+          {
+            accountId: args.accountId,
+            queueId: c.queueId,
+            scriptName: this.scriptName,
+            type: "worker",
+            settings: c.settings,
+            ...(c.deadLetterQueue ? { deadLetterQueue: c.deadLetterQueue } : {}),
+          },
+          child,
+        ),
+      );
+    }
+    if (args.crons?.length) {
+      this.cronTrigger = new cloudflare.WorkersCronTrigger(
+        name,
+        { accountId: args.accountId, scriptName: this.scriptName, schedules: args.crons.map((cron) => ({ cron })) },
+        child,
+      );
+    }
     this.registerOutputs({ scriptName: this.scriptName, contentSha256: bundle.sha256 });
   }
+}
+
+/**
+ * The Durable Object migration of a script that hosts `classes`: one step tagged "v1" creating them
+ * (SQLite-backed or not). Classes are sorted, so the input never changes while they do not.
+ */
+export function doMigration(classes: { className: string; sqlite: boolean }[]): cloudflare.types.input.WorkersScriptMigrations {
+  const sqlite = classes.filter((c) => c.sqlite).map((c) => c.className).sort();
+  const kv = classes.filter((c) => !c.sqlite).map((c) => c.className).sort();
+  return { newTag: "v1", ...(sqlite.length ? { newSqliteClasses: sqlite } : {}), ...(kv.length ? { newClasses: kv } : {}) };
 }

@@ -1,18 +1,29 @@
 /** Small graph helpers for deploy order. Nodes are logical keys; edges point at what must exist first. */
 import type { SystemConfig } from "./schema";
 
-/** Service-binding edges: caller → callee. */
-export function serviceEdges(system: Pick<SystemConfig, "workers">): Map<string, string[]> {
+/** Which worker hosts each workflow key (the first that declares it). */
+export function workflowHosts(system: Pick<SystemConfig, "workers">): Map<string, string> {
+  const hosts = new Map<string, string>();
+  for (const [key, worker] of Object.entries(system.workers))
+    for (const wf of Object.keys(worker.workflows ?? {})) if (!hosts.has(wf)) hosts.set(wf, key);
+  return hosts;
+}
+
+/**
+ * Deploy-order edges, worker → the workers that must exist before it: the targets of its service
+ * bindings, the hosts of the Durable Object classes and Workflows it binds (other than itself).
+ */
+export function deployEdges(system: Pick<SystemConfig, "workers">): Map<string, string[]> {
+  const wfHosts = workflowHosts(system);
   const edges = new Map<string, string[]>();
   for (const [key, worker] of Object.entries(system.workers)) {
     const targets = Object.values(worker.bindings ?? {})
-      .map((b) => b.service)
-      .filter((s): s is string => s !== undefined && s in system.workers);
+      .map((b) => b.service ?? (b.durableObject !== undefined ? b.worker : undefined) ?? (b.workflow !== undefined ? wfHosts.get(b.workflow) : undefined))
+      .filter((s): s is string => s !== undefined && s !== key && s in system.workers);
     edges.set(key, [...new Set(targets)].sort());
   }
   return edges;
 }
-
 
 /** Returns one cycle as a closed path (`a → b → a`), or undefined when the graph has none. */
 export function findCycle(edges: Map<string, string[]>): string[] | undefined {

@@ -3,7 +3,8 @@
  * every binding of every worker by logical key, and the deploy order. No Pulumi types, no I/O:
  * the components turn it into resources, the local runner and the tests read it directly.
  */
-import { topologicalOrder, serviceEdges } from "./graph";
+import { topologicalOrder, deployEdges } from "./graph";
+import { hostFor, physicalName } from "./names";
 import { Declaration } from "./validate";
 
 export type PlannedBinding =
@@ -12,7 +13,47 @@ export type PlannedBinding =
   | { name: string; type: "secret_text"; secret: string }
   | { name: string; type: "d1"; database: string }
   | { name: string; type: "kv_namespace"; namespace: string }
-  | { name: string; type: "service"; worker: string; entrypoint?: string };
+  | { name: string; type: "service"; worker: string; entrypoint?: string }
+  | { name: string; type: "queue"; queue: string }
+  | { name: string; type: "r2_bucket"; bucket: string }
+  /** `worker` is the hosting worker's key (this worker itself, or another one). */
+  | { name: string; type: "durable_object_namespace"; className: string; worker: string }
+  | { name: string; type: "workflow"; workflow: string };
+
+export interface PlannedQueue {
+  key: string;
+  /** Queue name, `<app>-<key><suffix>`. */
+  name: string;
+  /** Dead-letter queue, by key. */
+  deadLetterQueue?: string;
+  importId?: string;
+}
+
+export interface PlannedR2Bucket {
+  key: string;
+  /** Bucket name, `<app>-<key><suffix>`. */
+  name: string;
+  location?: string;
+  jurisdiction?: string;
+  /** Adopt the existing bucket of that name. */
+  adopt: boolean;
+}
+
+export interface PlannedConsumer {
+  queue: string;
+  batchSize?: number;
+  maxWaitTimeMs?: number;
+  maxRetries?: number;
+  retryDelay?: number;
+  maxConcurrency?: number;
+}
+
+export interface PlannedWorkflow {
+  key: string;
+  /** Workflow name, `<app>-<key><suffix>`. */
+  name: string;
+  className: string;
+}
 
 export interface PlannedDatabase {
   key: string;
@@ -53,9 +94,17 @@ export interface PlannedWorker {
   /** Every binding the script is sent with, sorted by name (a stable order means no spurious diff). */
   bindings: PlannedBinding[];
   hostnames: PlannedHostname[];
+  /** Hostnames served as Workers Custom Domains. */
+  customDomains: string[];
+  /** Durable Object classes this worker hosts (sorted); sent as one migration step tagged "v1". */
+  durableObjects: { className: string; sqlite: boolean }[];
+  /** Workflows this worker hosts. */
+  workflows: PlannedWorkflow[];
+  consumers: PlannedConsumer[];
+  crons: string[];
   /** Databases this worker binds: their migrations run before the worker is updated. */
   databases: string[];
-  /** Workers this worker binds as services: they are deployed first. */
+  /** Workers that must exist first: service targets, hosts of bound Durable Objects and Workflows. */
   services: string[];
 }
 
@@ -74,13 +123,11 @@ export interface Plan {
   version: string;
   databases: PlannedDatabase[];
   kvNamespaces: PlannedKvNamespace[];
+  queues: PlannedQueue[];
+  r2Buckets: PlannedR2Bucket[];
   secrets: PlannedSecret[];
   /** Workers in deploy order: a service target always comes before its callers. */
   workers: PlannedWorker[];
-}
-
-export function physicalName(app: string, key: string, suffix: string): string {
-  return `${app}-${key}${suffix}`;
 }
 
 /** Builds the plan of a validated declaration. `version` is used when the stack sets none. */
@@ -101,11 +148,25 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     title: name(key),
     ...(settings.imports?.kvNamespaces?.[key] ? { importId: settings.imports.kvNamespaces[key] } : {}),
   }));
+  const queues: PlannedQueue[] = sortedEntries(system.queues).map(([key, q]) => ({
+    key,
+    name: name(key),
+    ...(q.deadLetterQueue ? { deadLetterQueue: q.deadLetterQueue } : {}),
+    ...(settings.imports?.queues?.[key] ? { importId: settings.imports.queues[key] } : {}),
+  }));
+  const r2Buckets: PlannedR2Bucket[] = sortedEntries(system.r2Buckets).map(([key, b]) => ({
+    key,
+    name: name(key),
+    ...(b.location ? { location: b.location } : {}),
+    ...(b.jurisdiction ? { jurisdiction: b.jurisdiction } : {}),
+    adopt: settings.imports?.r2Buckets?.[key] === true,
+  }));
   const secrets: PlannedSecret[] = sortedEntries(system.secrets).map(([secretName, s]) =>
     s.generate ? { name: secretName, source: "generate", length: s.generate.length, rotation: s.generate.rotation } : { name: secretName, source: "config" },
   );
 
-  const order = topologicalOrder(serviceEdges(system));
+  const edges = deployEdges(system);
+  const order = topologicalOrder(edges);
   const workers = order.map((key): PlannedWorker => {
     const w = system.workers[key]!;
     const bindings: PlannedBinding[] = [
@@ -120,9 +181,13 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       else if (b.kv !== undefined) bindings.push({ name: bindingName, type: "kv_namespace", namespace: b.kv });
       else if (b.service !== undefined)
         bindings.push({ name: bindingName, type: "service", worker: b.service, ...(b.entrypoint ? { entrypoint: b.entrypoint } : {}) });
+      else if (b.queue !== undefined) bindings.push({ name: bindingName, type: "queue", queue: b.queue });
+      else if (b.r2 !== undefined) bindings.push({ name: bindingName, type: "r2_bucket", bucket: b.r2 });
+      else if (b.durableObject !== undefined) bindings.push({ name: bindingName, type: "durable_object_namespace", className: b.durableObject, worker: b.worker ?? key });
+      else if (b.workflow !== undefined) bindings.push({ name: bindingName, type: "workflow", workflow: b.workflow });
     }
     bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const hosts = [...new Set(w.hostnames ?? [])].map((label) => `${label}${settings.suffix}.${system.zone}`);
+    const hosts = [...new Set(w.hostnames ?? [])].map((label) => hostFor(label, settings.suffix, system.zone));
     return {
       key,
       scriptName: name(key),
@@ -131,8 +196,13 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       compatibilityFlags: [...new Set([...flags, ...(w.compatibilityFlags ?? [])])],
       bindings,
       hostnames: hosts.map((host) => ({ host, pattern: `${host}/*` })),
+      customDomains: [...new Set(w.customDomains ?? [])].map((label) => hostFor(label, settings.suffix, system.zone)),
+      durableObjects: sortedEntries(w.durableObjects).map(([className, d]) => ({ className, sqlite: d.sqlite })),
+      workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf), className: d.className })),
+      consumers: (w.consumers ?? []).map((c) => ({ ...c })),
+      crons: [...(w.crons ?? [])],
       databases: uniqueSorted(bindings.flatMap((b) => (b.type === "d1" ? [b.database] : []))),
-      services: uniqueSorted(bindings.flatMap((b) => (b.type === "service" ? [b.worker] : []))),
+      services: edges.get(key) ?? [],
     };
   });
 
@@ -148,6 +218,8 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     version: resolvedVersion,
     databases,
     kvNamespaces,
+    queues,
+    r2Buckets,
     secrets,
     workers,
   };

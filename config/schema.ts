@@ -18,8 +18,15 @@ import { z } from "zod";
 export const LOGICAL_KEY = /^[a-z][a-z0-9-]{0,30}$/;
 /** Names a worker sees in `env`: vars, secrets and bindings. */
 export const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** A DNS label below the zone: `bot` becomes `bot<suffix>.<zone>`. */
-export const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/**
+ * A DNS label below the zone: `bot` becomes `bot<suffix>.<zone>`; `@` is the zone apex (with a
+ * suffix `-staging` it becomes `staging.<zone>`).
+ */
+export const HOST_LABEL = /^(@|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+/** Durable Object and Workflow class names: exported JavaScript classes. */
+export const CLASS_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** A cron expression of five fields (Cloudflare cron triggers). */
+export const CRON = /^(\S+\s+){4}\S+$/;
 export const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 export const COMPAT_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -30,6 +37,8 @@ const bindingName = z.string().regex(BINDING_NAME, {
   error: "must be a JavaScript identifier of letters, digits and '_' (e.g. RATE_LIMIT_KV)",
 });
 const compatDate = z.string().regex(COMPAT_DATE, { error: "must be a date YYYY-MM-DD" });
+const className = z.string().regex(CLASS_NAME, { error: "must be the name of an exported class, e.g. UserGraphDO" });
+const hostLabel = z.string().regex(HOST_LABEL, { error: "must be a DNS label such as `bot`, or `@` for the zone apex" });
 
 /** A var: a string becomes a `plain_text` binding, anything else a `json` binding (as wrangler's [vars]). */
 const varValue = z.json();
@@ -52,6 +61,8 @@ export const secretSchema = z
     error: "a secret needs exactly one source: `{ from: config }` or `{ generate: { length: 32 } }`",
   });
 
+const TARGETS = ["d1", "kv", "service", "queue", "r2", "durableObject", "workflow"] as const;
+
 export const bindingSchema = z
   .strictObject({
     /** A D1 database of this system, by logical key. */
@@ -62,13 +73,27 @@ export const bindingSchema = z
     service: logicalKey.optional(),
     /** With `service`: the named entrypoint of the target worker. */
     entrypoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    /** A queue of this system, by logical key (a producer binding). */
+    queue: logicalKey.optional(),
+    /** An R2 bucket of this system, by logical key. */
+    r2: logicalKey.optional(),
+    /** A Durable Object class, hosted by this worker or by `worker`. */
+    durableObject: className.optional(),
+    /** With `durableObject`: the worker that hosts the class (its env-suffixed script name is derived). @default this worker */
+    worker: logicalKey.optional(),
+    /** A Workflow of this system, by logical key (declared under some worker's `workflows`). */
+    workflow: logicalKey.optional(),
   })
-  .refine((b) => [b.d1, b.kv, b.service].filter((v) => v !== undefined).length === 1, {
-    error: "a binding names exactly one target: `{ d1: <key> }`, `{ kv: <key> }` or `{ service: <key> }`",
+  .refine((b) => TARGETS.filter((k) => b[k] !== undefined).length === 1, {
+    error: "a binding names exactly one target: d1, kv, service, queue, r2, durableObject or workflow (e.g. `{ d1: main }`)",
   })
   .refine((b) => b.entrypoint === undefined || b.service !== undefined, {
     error: "`entrypoint` only goes with `service`",
     path: ["entrypoint"],
+  })
+  .refine((b) => b.worker === undefined || b.durableObject !== undefined, {
+    error: "`worker` only goes with `durableObject`",
+    path: ["worker"],
   });
 
 export const workerSchema = z.strictObject({
@@ -85,7 +110,34 @@ export const workerSchema = z.strictObject({
   /** Bindings by logical key: `{ DB: { d1: main }, RATE_LIMIT_KV: { kv: rate-limit } }`. @default {} */
   bindings: z.record(bindingName, bindingSchema).optional(),
   /** DNS labels under the zone; each gets a proxied CNAME and a route `<host>/*`. @default [] */
-  hostnames: z.array(z.string().regex(HOST_LABEL, { error: "must be a DNS label such as `bot`" })).optional(),
+  hostnames: z.array(hostLabel).optional(),
+  /** DNS labels served as Workers Custom Domains instead (Cloudflare creates the DNS record and certificate). @default [] */
+  customDomains: z.array(hostLabel).optional(),
+  /** Durable Object classes this worker exports and hosts: `{ UserGraphDO: { sqlite: true } }`. @default {} */
+  durableObjects: z.record(className, z.strictObject({ /** SQLite-backed storage. @default true */ sqlite: z.boolean().default(true) })).optional(),
+  /** Workflows this worker hosts, by logical key: `{ onboarding: { className: OnboardingWorkflow } }`. @default {} */
+  workflows: z.record(logicalKey, z.strictObject({ className })).optional(),
+  /** Queues this worker consumes, with batch and retry settings. @default [] */
+  consumers: z
+    .array(
+      z.strictObject({
+        /** The queue, by logical key. */
+        queue: logicalKey,
+        /** Messages per batch. @default 10 (Cloudflare's) */
+        batchSize: z.number().int().min(1).max(100).optional(),
+        /** How long to wait for a batch to fill, in milliseconds. @default 5000 (Cloudflare's) */
+        maxWaitTimeMs: z.number().int().min(0).max(60_000).optional(),
+        /** Deliveries before a message goes to the dead-letter queue. @default 3 (Cloudflare's) */
+        maxRetries: z.number().int().min(0).max(100).optional(),
+        /** Seconds before a retried message is delivered again. @default 0 */
+        retryDelay: z.number().int().min(0).max(43_200).optional(),
+        /** Concurrent consumer invocations. @default automatic */
+        maxConcurrency: z.number().int().min(1).max(250).optional(),
+      }),
+    )
+    .optional(),
+  /** Cron schedules (five fields, UTC), e.g. `["0 * * * *"]`. @default [] */
+  crons: z.array(z.string().regex(CRON, { error: "must be a cron expression of five fields, e.g. */15 * * * *" })).optional(),
 });
 
 export const databaseSchema = z.strictObject({
@@ -94,6 +146,18 @@ export const databaseSchema = z.strictObject({
 });
 
 export const kvNamespaceSchema = z.strictObject({});
+
+export const queueSchema = z.strictObject({
+  /** Where messages go after their last retry, by logical key of another queue. @default none */
+  deadLetterQueue: logicalKey.optional(),
+});
+
+export const r2BucketSchema = z.strictObject({
+  /** Location hint: wnam, enam, weur, eeur, apac, oc. @default automatic */
+  location: z.enum(["wnam", "enam", "weur", "eeur", "apac", "oc"]).optional(),
+  /** Data jurisdiction. @default none */
+  jurisdiction: z.enum(["eu", "fedramp"]).optional(),
+});
 
 export const systemSchema = z.strictObject({
   /** Short application name: the first part of every physical name (`<app>-<key><suffix>`). */
@@ -108,6 +172,8 @@ export const systemSchema = z.strictObject({
   compatibilityFlags: z.array(z.string().min(1)).optional(),
   databases: z.record(logicalKey, databaseSchema).optional(),
   kvNamespaces: z.record(logicalKey, kvNamespaceSchema).optional(),
+  queues: z.record(logicalKey, queueSchema).optional(),
+  r2Buckets: z.record(logicalKey, r2BucketSchema).optional(),
   secrets: z.record(bindingName, secretSchema).optional(),
   workers: z.record(logicalKey, workerSchema).refine((w) => Object.keys(w).length > 0, {
     error: "declare at least one worker",
@@ -131,6 +197,10 @@ export const stackSchema = z.strictObject({
       databases: z.record(logicalKey, z.string()).optional(),
       /** namespace key → KV namespace id (32 hex). */
       kvNamespaces: z.record(logicalKey, z.string()).optional(),
+      /** queue key → queue id (32 hex). */
+      queues: z.record(logicalKey, z.string()).optional(),
+      /** bucket key → `true`: adopt the existing bucket of the derived name. */
+      r2Buckets: z.record(logicalKey, z.literal(true)).optional(),
     })
     .optional(),
   /** Deep-merged into `system` for this stack only (objects merge, lists and values replace, null deletes). */

@@ -9,6 +9,8 @@ import { deepMerge, isPlainObject } from "./merge";
 import {
   databaseSchema,
   kvNamespaceSchema,
+  queueSchema,
+  r2BucketSchema,
   secretSchema,
   stackSchema,
   StackConfig,
@@ -16,7 +18,8 @@ import {
   systemSchema,
   workerSchema,
 } from "./schema";
-import { findCycle, serviceEdges } from "./graph";
+import { deployEdges, findCycle, workflowHosts } from "./graph";
+import { hostFor } from "./names";
 
 /** What the program read from Pulumi config for one stack. */
 export interface ConfigSource {
@@ -105,7 +108,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   const system = parseSystem(merged, issues);
 
   // 3. Account and zone.
-  const needsZone = Object.values(system.workers).some((w) => (w.hostnames ?? []).length > 0);
+  const needsZone = Object.values(system.workers).some((w) => (w.hostnames ?? []).length + (w.customDomains ?? []).length > 0);
   const accountId = checkId(source.accountId, "accountId", HEX32, "a 32-character hex account id", stack, issues, true);
   const zoneId = checkId(source.zoneId, "zoneId", HEX32, "a 32-character hex zone id", stack, issues, needsZone);
 
@@ -120,6 +123,29 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
       issues.push({ path: `stack.imports.kvNamespaces.${key}`, message: `KV namespace "${key}" is not declared`, hint: known("kvNamespaces", system.kvNamespaces) });
     checkId(id, `stack.imports.kvNamespaces.${key}`, HEX32, "a 32-character hex KV namespace id", stack, issues, true, false);
   }
+  for (const [key, id] of Object.entries(settings.imports?.queues ?? {})) {
+    if (!system.queues?.[key] && !system.invalid.has(`queues.${key}`))
+      issues.push({ path: `stack.imports.queues.${key}`, message: `queue "${key}" is not declared`, hint: known("queues", system.queues) });
+    checkId(id, `stack.imports.queues.${key}`, HEX32, "a 32-character hex queue id", stack, issues, true, false);
+  }
+  for (const key of Object.keys(settings.imports?.r2Buckets ?? {})) {
+    if (!system.r2Buckets?.[key] && !system.invalid.has(`r2Buckets.${key}`))
+      issues.push({ path: `stack.imports.r2Buckets.${key}`, message: `R2 bucket "${key}" is not declared`, hint: known("r2Buckets", system.r2Buckets) });
+  }
+
+  // Queues: a dead-letter queue is another declared queue, and DLQs form no cycle.
+  for (const [key, q] of Object.entries(system.queues ?? {})) {
+    const dlq = q.deadLetterQueue;
+    if (dlq === undefined) continue;
+    const path = `system.queues.${key}.deadLetterQueue`;
+    if (dlq === key) issues.push({ path, message: "a queue cannot be its own dead-letter queue" });
+    else if (!system.queues?.[dlq] && !system.invalid.has(`queues.${dlq}`)) issues.push({ path, message: `queue "${dlq}" is not declared`, hint: known("queues", system.queues) });
+  }
+  const dlqCycle = findCycle(
+    new Map(Object.entries(system.queues ?? {}).map(([k, q]) => [k, q.deadLetterQueue && q.deadLetterQueue !== k ? [q.deadLetterQueue] : []])),
+  );
+  if (dlqCycle)
+    issues.push({ path: "system.queues", message: `dead-letter queues form a cycle: ${dlqCycle.join(" → ")}`, hint: "a dead-letter queue must end somewhere: give the last one no deadLetterQueue" });
 
   // 5. Databases: a declared migrations folder must exist and hold wrangler-style files.
   for (const [key, db] of Object.entries(system.databases ?? {})) {
@@ -166,6 +192,8 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   // 7. Workers.
   const hostOwners = new Map<string, string>();
   const suffix = settings.suffix ?? `-${stack}`;
+  const wfHosts = workflowHosts(system);
+  const consumerOf = new Map<string, string>();
   for (const [key, worker] of Object.entries(system.workers)) {
     const at = `system.workers.${key}`;
     if (!facts.isFile(worker.entry))
@@ -218,24 +246,61 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
         else if (!system.workers[binding.service] && !system.invalid.has(`workers.${binding.service}`))
           issues.push({ path, message: `worker "${binding.service}" is not declared`, hint: known("workers", system.workers) });
       }
+      if (binding.queue !== undefined && !system.queues?.[binding.queue] && !system.invalid.has(`queues.${binding.queue}`))
+        issues.push({ path, message: `queue "${binding.queue}" is not declared`, hint: known("queues", system.queues) });
+      if (binding.r2 !== undefined && !system.r2Buckets?.[binding.r2] && !system.invalid.has(`r2Buckets.${binding.r2}`))
+        issues.push({ path, message: `R2 bucket "${binding.r2}" is not declared`, hint: known("r2Buckets", system.r2Buckets) });
+      if (binding.durableObject !== undefined) {
+        const hostKey = binding.worker ?? key;
+        const host = system.workers[hostKey];
+        if (!host) {
+          if (!system.invalid.has(`workers.${hostKey}`)) issues.push({ path, message: `worker "${hostKey}" is not declared`, hint: known("workers", system.workers) });
+        } else if (!host.durableObjects?.[binding.durableObject]) {
+          const hosted = Object.entries(system.workers).filter(([, w]) => w.durableObjects?.[binding.durableObject!]).map(([k]) => k);
+          issues.push({
+            path,
+            message: `no worker hosts Durable Object class ${binding.durableObject}${binding.worker ? ` (worker "${hostKey}" does not)` : " in this worker"}`,
+            hint: hosted.length
+              ? `it is hosted by ${hosted.join(", ")}: add worker: ${hosted[0]}`
+              : `declare it under the hosting worker's durableObjects: ${binding.durableObject}: { sqlite: true }`,
+          });
+        }
+      }
+      if (binding.workflow !== undefined && !wfHosts.has(binding.workflow))
+        issues.push({ path, message: `no worker hosts workflow "${binding.workflow}"`, hint: "declare it under the hosting worker's workflows: <key>: { className: ... }" });
     }
+    for (const [wf] of Object.entries(worker.workflows ?? {})) {
+      if (wfHosts.get(wf) !== key) issues.push({ path: `${at}.workflows.${wf}`, message: `workflow "${wf}" is already hosted by worker "${wfHosts.get(wf)}"`, hint: "workflow keys are unique across the system" });
+    }
+    (worker.consumers ?? []).forEach((c, i) => {
+      const path = `${at}.consumers.${i}.queue`;
+      if (!system.queues?.[c.queue]) {
+        if (!system.invalid.has(`queues.${c.queue}`)) issues.push({ path, message: `consumer for undeclared queue "${c.queue}"`, hint: known("queues", system.queues) });
+        return;
+      }
+      const other = consumerOf.get(c.queue);
+      if (other) issues.push({ path, message: `queue "${c.queue}" is already consumed by worker "${other}"`, hint: "a Cloudflare queue has one consumer worker" });
+      else consumerOf.set(c.queue, key);
+    });
     const seen = new Set<string>();
-    for (const label of worker.hostnames ?? []) {
-      const host = `${label}${suffix}.${system.zone}`;
-      if (seen.has(host)) continue;
-      seen.add(host);
-      const owner = hostOwners.get(host);
-      if (owner) issues.push({ path: `${at}.hostnames`, message: `hostname ${host} is already used by worker "${owner}"`, hint: "each hostname routes to exactly one worker" });
-      else hostOwners.set(host, key);
+    for (const what of ["hostnames", "customDomains"] as const) {
+      for (const label of worker[what] ?? []) {
+        const host = hostFor(label, suffix, system.zone);
+        if (seen.has(host)) continue;
+        seen.add(host);
+        const owner = hostOwners.get(host);
+        if (owner) issues.push({ path: `${at}.${what}`, message: `hostname ${host} is already used by worker "${owner}"`, hint: "each hostname routes to exactly one worker" });
+        else hostOwners.set(host, key);
+      }
     }
   }
 
   // 8. Deploy order: service bindings must form no cycle (a cycle could never be created in one `up`).
-  const cycle = findCycle(serviceEdges(system));
+  const cycle = findCycle(deployEdges(system));
   if (cycle)
     issues.push({
       path: "system.workers",
-      message: `service bindings form a cycle: ${cycle.join(" → ")}`,
+      message: `service, Durable Object or Workflow bindings form a cycle: ${cycle.join(" → ")}`,
       hint: "a worker must exist before another binds it; break the cycle (e.g. call over HTTP in one direction)",
     });
 
@@ -294,6 +359,8 @@ function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
     compatibilityDate: systemSchema.shape.compatibilityDate.safeParse(obj.compatibilityDate).success ? (obj.compatibilityDate as string) : "2000-01-01",
     databases: section("databases", databaseSchema),
     kvNamespaces: section("kvNamespaces", kvNamespaceSchema),
+    queues: section("queues", queueSchema),
+    r2Buckets: section("r2Buckets", r2BucketSchema),
     secrets: section("secrets", secretSchema),
     workers: section("workers", workerSchema, z.object(workerSchema.shape) as unknown as z.ZodType<z.infer<typeof workerSchema>>),
     invalid,

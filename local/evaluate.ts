@@ -117,6 +117,8 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
         const id = mockId(args.type, args.name, args.id);
         pendingInputs.push({ type: args.type, name: args.name, inputs: args.inputs, id });
         const state: Record<string, unknown> = { ...args.inputs, ...(args.custom ? { id } : {}) };
+        // Outputs the provider computes that the program reads back.
+        if (args.type === "cloudflare:index/queue:Queue") state.queueId = id;
         if (args.type === "random:index/randomPassword:RandomPassword")
           state.result = mockPassword(opts.seed ?? "workers-stack", opts.stack, args.name, Number(args.inputs.length));
         return { id, state };

@@ -48,7 +48,7 @@ const cases: Case[] = [
       s.workers.bot.bindings.ADMIN = { service: "admin" };
       s.workers.admin.bindings.BOT = { service: "bot" };
     },
-    expect: ["system.workers: service bindings form a cycle: admin → bot → admin"],
+    expect: ["system.workers: service, Durable Object or Workflow bindings form a cycle: admin → bot → admin"],
   },
   { name: "a reserved var name", system: (s) => (s.workers.admin.vars = { ENVIRONMENT: "prod" }), expect: ["system.workers.admin.vars.ENVIRONMENT: ENVIRONMENT is injected into every worker"] },
   { name: "a missing migrations folder", system: (s) => (s.databases.main.migrations = "migrations/nope"), expect: ['system.databases.main.migrations: folder "migrations/nope" does not exist'] },

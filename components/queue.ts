@@ -1,0 +1,36 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface QueueArgs {
+  /** Cloudflare account id. */
+  accountId: string;
+  /** Queue name, e.g. `tminus-sync-staging`. */
+  name: string;
+  /**
+   * Id of an existing queue to adopt instead of creating one.
+   * @default create a new queue
+   */
+  importId?: string;
+  /** Protect the queue (and its undelivered messages) against deletion. @default false */
+  protect?: boolean;
+}
+
+/** A Cloudflare Queue. Producers bind it by name; its consumer is declared on the consuming worker. */
+export class Queue extends pulumi.ComponentResource {
+  readonly queue: cloudflare.Queue;
+  /** The queue id (what a consumer is attached to). */
+  readonly queueId: pulumi.Output<string>;
+  readonly queueName: string;
+
+  constructor(name: string, args: QueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("workers-stack:index:Queue", name, {}, opts);
+    this.queueName = args.name;
+    this.queue = new cloudflare.Queue(
+      name,
+      { accountId: args.accountId, queueName: args.name },
+      { parent: this, protect: args.protect ?? false, ...(args.importId ? { import: `${args.accountId}/${args.importId}` } : {}) },
+    );
+    this.queueId = this.queue.queueId;
+    this.registerOutputs({ queueId: this.queueId, name: args.name });
+  }
+}
