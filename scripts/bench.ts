@@ -1,12 +1,20 @@
 /**
- * `npm run bench [-- --runs 5] [--stack staging]`: measurements, not tests (machines are shared
- * and noisy: medians and ratios, never thresholds).
+ * `npm run bench [-- --only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--stack staging]`:
+ * measurements, not tests (machines are shared and noisy: medians and ratios, never thresholds).
  *
- * - local runner: wall time from `npm start` to every worker answering /health 200, and the
- *   resident memory of the whole process tree (node + workerd) at that moment; fresh state each
- *   run.
+ * - program: the real program evaluated under the mock runtime for generated projects of 1, 10,
+ *   100 and 300 workers (each with its own D1 + migrations, KV namespace, vars, a config secret, a
+ *   generated secret and a hostname), and a bare baseline that registers the same Cloudflare
+ *   resources directly (scripts/bench/baseline.ts). Each evaluation runs in a fresh process: wall
+ *   time and peak RSS, median of `--runs` (`--large-runs` from 300 workers up). The headline is
+ *   ours/baseline. Determinism: the registered inputs of every run of ours are compared with the
+ *   first run's; the count of differing resources must be 0.
+ * - depth: the longest chain of resources `pulumi up` creates one after another for the reference
+ *   stacks, beside the manual steps of the seed runbook for the same system (seed 000).
+ * - local: wall time from `npm start` to every worker answering /health 200, and the resident
+ *   memory of the whole process tree (node + workerd) at that moment; fresh state each run.
  *
- * Prints a table and writes JSON to .workers-stack/bench/ (git-ignored).
+ * Prints tables and writes JSON to .workers-stack/bench/ (git-ignored).
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,8 +22,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { httpGet } from "../local/healthCheck";
+import { countRunbookSteps, DependencyDepth, projectDependencyDepth, RunbookSteps } from "./bench/depth";
+import type { ChildResult } from "./bench/evaluateChild";
+import { generateProject } from "./bench/generate";
 
 const ROOT = path.resolve(__dirname, "..");
+const OUT_DIR = path.join(ROOT, ".workers-stack", "bench");
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -84,33 +96,242 @@ async function startOnce(stack: string): Promise<{ seconds: number; rssMiB: numb
   }
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, stack: { type: "string", default: "staging" } } });
-  const runs = Number(values.runs);
+/** Local runner section: cold starts of `npm start` for one stack. */
+async function benchLocal(stack: string, runs: number, machine: string): Promise<void> {
   const samples: { seconds: number; rssMiB: number; workers: number }[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await startOnce(values.stack));
+  for (let i = 0; i < runs; i++) samples.push(await startOnce(stack));
   const row = {
-    stack: values.stack,
+    stack,
     workers: samples[0]!.workers,
     runs,
-    medianSeconds: Number(median(samples.map((s) => s.seconds)).toFixed(2)),
-    medianRssMiB: Number(median(samples.map((s) => s.rssMiB)).toFixed(0)),
+    medianSeconds: round(median(samples.map((s) => s.seconds)), 2),
+    medianRssMiB: round(median(samples.map((s) => s.rssMiB)), 0),
     samples,
   };
+  console.log(`\nlocal runner, median of ${runs} cold starts`);
+  printTable(["stack", "workers", "start→all healthy", "memory (node + workerd)"], [[row.stack, String(row.workers), `${row.medianSeconds} s`, `${row.medianRssMiB} MiB`]]);
+  writeJson(`local-${stack}.json`, { machine, date: new Date().toISOString(), ...row });
+}
+
+/** One evaluation in a fresh process: the child's own figures plus the process tree's sampled peak. */
+async function evaluateInChild(root: string, program: "ours" | "baseline"): Promise<ChildResult & { processSeconds: number; treePeakMiB: number }> {
+  const out = path.join(root, `result-${program}-${process.hrtime.bigint()}.json`);
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "bench", "evaluateChild.ts"), root, program, out], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (c: Buffer) => (log += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (log += c.toString()));
+  // The esbuild service is a child of the evaluating process: sample the whole tree.
+  let treePeak = 0;
+  const timer = setInterval(() => (treePeak = Math.max(treePeak, treeRss(child.pid!))), 100);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  clearInterval(timer);
+  const processSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0 || !fs.existsSync(out)) throw new Error(`evaluation (${program}, ${root}) exited ${code}:\n${log}`);
+  const result = JSON.parse(fs.readFileSync(out, "utf8")) as ChildResult;
+  fs.rmSync(out);
+  if (result.error) throw new Error(`evaluation (${program}) failed: ${result.error}`);
+  return { ...result, processSeconds, treePeakMiB: Math.max(treePeak / 2 ** 20, result.peakRssMiB) };
+}
+
+/** Sorted-key JSON, so two evaluations are compared by content, not by key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object" && v !== null)
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(v) ?? "undefined";
+}
+
+/** Resources whose registered inputs differ between two evaluations (or that only one registered). */
+export function differingResources(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const urns = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return urns.filter((u) => !(u in a) || !(u in b) || canonical(a[u]) !== canonical(b[u]));
+}
+
+interface SizeRow {
+  workers: number;
+  runs: number;
+  resources: { ours: number; baseline: number; oursCustom: number; baselineCustom: number };
+  ours: { evalSeconds: number; processSeconds: number; peakRssMiB: number; treePeakMiB: number; msPerRegistration: number };
+  baseline: { evalSeconds: number; processSeconds: number; peakRssMiB: number; treePeakMiB: number; msPerRegistration: number };
+  ratio: { time: number; memory: number };
+  determinism: { evaluations: number; resourcesCompared: number; differing: number; examples: string[] };
+  samples: { ours: number[]; baseline: number[] };
+}
+
+/** Program section: generated projects of each size, ours and the bare baseline, fresh process per run. */
+async function benchProgram(sizes: number[], runs: number, largeRuns: number, machine: string): Promise<SizeRow[]> {
+  const rows: SizeRow[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-program-"));
+  try {
+    for (const size of sizes) {
+      const n = size >= 300 ? largeRuns : runs;
+      const root = path.join(tmp, `workers-${size}`);
+      generateProject(root, size);
+      const ours: Awaited<ReturnType<typeof evaluateInChild>>[] = [];
+      const baseline: Awaited<ReturnType<typeof evaluateInChild>>[] = [];
+      let first: Record<string, unknown> | undefined;
+      const differing = new Set<string>();
+      // Alternate the two programs so drift in the machine's load hits both alike. Determinism
+      // needs two evaluations of ours even when a single run is asked for.
+      for (let i = 0; i < Math.max(n, 2); i++) {
+        const o = await evaluateInChild(root, "ours");
+        if (!first) first = o.inputs;
+        else differingResources(first, o.inputs).forEach((u) => differing.add(u));
+        if (i < n) ours.push({ ...o, inputs: {} });
+        if (i < n) baseline.push({ ...(await evaluateInChild(root, "baseline")), inputs: {} });
+        if (process.stderr.isTTY) process.stderr.write(`  ${size} workers: run ${i + 1}/${Math.max(n, 2)} done\r`);
+      }
+      const summary = (xs: typeof ours) => {
+        const evalSeconds = median(xs.map((x) => x.evalMs)) / 1000;
+        return {
+          evalSeconds: round(evalSeconds, 2),
+          processSeconds: round(median(xs.map((x) => x.processSeconds)), 2),
+          peakRssMiB: round(median(xs.map((x) => x.peakRssMiB)), 0),
+          treePeakMiB: round(median(xs.map((x) => x.treePeakMiB)), 0),
+          msPerRegistration: round((evalSeconds * 1000) / xs[0]!.resources, 1),
+        };
+      };
+      const o = summary(ours);
+      const b = summary(baseline);
+      rows.push({
+        workers: size,
+        runs: n,
+        resources: { ours: ours[0]!.resources, baseline: baseline[0]!.resources, oursCustom: ours[0]!.customResources, baselineCustom: baseline[0]!.customResources },
+        ours: o,
+        baseline: b,
+        ratio: { time: round(median(ours.map((x) => x.evalMs)) / median(baseline.map((x) => x.evalMs)), 2), memory: round(o.peakRssMiB / b.peakRssMiB, 2) },
+        determinism: { evaluations: Math.max(n, 2), resourcesCompared: Object.keys(first ?? {}).length, differing: differing.size, examples: [...differing].slice(0, 5) },
+        samples: { ours: ours.map((x) => round(x.evalMs / 1000, 2)), baseline: baseline.map((x) => round(x.evalMs / 1000, 2)) },
+      });
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  if (process.stderr.isTTY) process.stderr.write(`${" ".repeat(40)}\r`);
+
+  const runsNote = sizes.some((s) => s >= 300) && largeRuns !== runs ? `median of ${runs} runs (${largeRuns} from 300 workers up)` : `median of ${runs} runs`;
+  console.log(`\nprogram evaluation under the mock runtime, each run a fresh process, ${runsNote}`);
+  console.log("(ours: config + validation + plan + components; bare: the same Cloudflare resources registered directly)");
+  printTable(
+    ["workers", "resources ours/bare", "ours time", "bare time", "time ours/bare", "ours peak RSS", "bare peak RSS", "memory ours/bare", "ms/registration ours/bare"],
+    rows.map((r) => [
+      String(r.workers),
+      `${r.resources.ours} (${r.resources.oursCustom} custom) / ${r.resources.baseline}`,
+      `${r.ours.evalSeconds} s`,
+      `${r.baseline.evalSeconds} s`,
+      `×${r.ratio.time}`,
+      `${r.ours.peakRssMiB} MiB`,
+      `${r.baseline.peakRssMiB} MiB`,
+      `×${r.ratio.memory}`,
+      `${r.ours.msPerRegistration} / ${r.baseline.msPerRegistration}`,
+    ]),
+  );
+  const largest = rows.at(-1);
+  if (largest)
+    console.log(`headline: at ${largest.workers} workers ours/bare = ×${largest.ratio.time} time, ×${largest.ratio.memory} peak memory`);
+
+  console.log("\ndeterminism: every run of ours in a fresh process, registered inputs compared with the first run");
+  printTable(
+    ["workers", "evaluations", "resources compared", "resources with different inputs"],
+    rows.map((r) => [String(r.workers), String(r.determinism.evaluations), String(r.determinism.resourcesCompared), String(r.determinism.differing)]),
+  );
+  writeJson("program.json", { machine, date: new Date().toISOString(), rows });
+  return rows;
+}
+
+/**
+ * The seed-000 runbook, counted: read from the shared seeds when they sit beside the checkout,
+ * else the figures recorded when it was counted (same rule: numbered steps, bullets below them).
+ */
+function seedRunbook(): RunbookSteps & { source: string } {
+  const dir = path.join(ROOT, "..", "shared", "seeds");
+  const file = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.startsWith("000_")) : undefined;
+  if (file) return { ...countRunbookSteps(fs.readFileSync(path.join(dir, file), "utf8")), source: `shared/seeds/${file}` };
+  return { steps: 7, subSteps: 20, perStep: [3, 3, 3, 3, 3, 3, 2], source: "recorded count of seed 000" };
+}
+
+/** Depth section: the reference stacks' longest create chain beside the seed runbook's manual steps. */
+async function benchDepth(stacks: string[], machine: string): Promise<void> {
+  const depths: (DependencyDepth & { stack: string })[] = [];
+  for (const stack of stacks) depths.push({ stack, ...(await projectDependencyDepth(ROOT, stack)) });
+  const runbook = seedRunbook();
+  console.log("\ndependency depth: the longest chain of resources `pulumi up` creates one after another (custom resources only)");
+  printTable(
+    ["stack", "custom resources", "depth", "longest chain"],
+    depths.map((d) => [d.stack, String(d.customResources), String(d.depth), d.chain.join(" → ")]),
+  );
+  console.log(
+    `seed 000 runbook (the same bot by hand, ${runbook.source}): ${runbook.steps} numbered steps with ${runbook.subSteps} bulleted sub-steps ` +
+      `(${runbook.perStep.join("+")}), all manual and in order; several bullets hold more than one action ` +
+      "(e.g. `npm install`, `npm run lint`, `npm test`, `npm run typecheck` in one), and step 7 waits 24 h. " +
+      `With workers-stack: one \`pulumi up\`, whose longest chain is ${Math.max(...depths.map((d) => d.depth))} resources, created without a manual step.`,
+  );
+  writeJson("depth.json", { machine, date: new Date().toISOString(), stacks: depths, runbook });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: "string", default: "program,depth,local" },
+      runs: { type: "string", default: "5" },
+      "large-runs": { type: "string", default: "3" },
+      sizes: { type: "string", default: "1,10,100,300" },
+      stack: { type: "string", default: "staging" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log("usage: npm run bench -- [--only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--stack staging]");
+    return;
+  }
+  const sections = new Set(values.only.split(",").map((s) => s.trim()));
+  for (const s of sections) if (!["program", "depth", "local"].includes(s)) throw new Error(`--only: unknown section "${s}" (program, depth, local)`);
+  const runs = positive(values.runs, "--runs");
+  const largeRuns = positive(values["large-runs"], "--large-runs");
+  const sizes = values.sizes.split(",").map((s) => positive(s, "--sizes"));
   const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`;
-  console.log(`local runner, median of ${runs} cold starts (${machine})`);
-  console.log("stack      workers  start→all healthy  memory (node + workerd)");
-  console.log(`${row.stack.padEnd(10)} ${String(row.workers).padEnd(8)} ${`${row.medianSeconds} s`.padEnd(18)} ${row.medianRssMiB} MiB`);
-  const dir = path.join(ROOT, ".workers-stack", "bench");
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `local-${values.stack}.json`);
-  fs.writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), ...row }, null, 2));
-  console.log(`written ${path.relative(process.cwd(), file)}`);
+  console.log(`workers-stack bench (${machine})`);
+  if (sections.has("program")) await benchProgram(sizes, runs, largeRuns, machine);
+  if (sections.has("depth")) await benchDepth([...new Set([values.stack, "staging", "production"])], machine);
+  if (sections.has("local")) await benchLocal(values.stack, runs, machine);
+  console.log(`\nJSON in ${path.relative(process.cwd(), OUT_DIR) || "."}`);
+}
+
+function positive(s: string, flag: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got "${s}"`);
+  return n;
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
+}
+
+function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
+  console.log([line(head), ...rows.map(line)].join("\n"));
+}
+
+function writeJson(name: string, data: unknown): void {
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.writeFileSync(path.join(OUT_DIR, name), JSON.stringify(data, null, 2));
 }
 
 if (require.main === module) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  });
+  main().then(
+    // The depth section leaves the mock runtime's handles open: exit when done.
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : String(e));
+      process.exit(1);
+    },
+  );
 }
