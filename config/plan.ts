@@ -187,7 +187,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       else if (b.workflow !== undefined) bindings.push({ name: bindingName, type: "workflow", workflow: b.workflow });
     }
     bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const hosts = [...new Set(w.hostnames ?? [])].map((label) => hostFor(label, settings.suffix, system.zone));
+    const hosts = [...new Set(w.hostnames ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone));
     return {
       key,
       scriptName: name(key),
@@ -196,7 +196,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       compatibilityFlags: [...new Set([...flags, ...(w.compatibilityFlags ?? [])])],
       bindings,
       hostnames: hosts.map((host) => ({ host, pattern: `${host}/*` })),
-      customDomains: [...new Set(w.customDomains ?? [])].map((label) => hostFor(label, settings.suffix, system.zone)),
+      customDomains: [...new Set(w.customDomains ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone)),
       durableObjects: sortedEntries(w.durableObjects).map(([className, d]) => ({ className, sqlite: d.sqlite })),
       workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf), className: d.className })),
       consumers: (w.consumers ?? []).map((c) => ({ ...c })),

@@ -186,7 +186,12 @@ export const stackSchema = z.strictObject({
     .string()
     .regex(/^(-[a-z0-9]+)*$/, { error: "must be empty or '-' followed by lowercase letters/digits, e.g. -staging" })
     .optional(),
-  /** `protect` D1 databases and KV namespaces against deletion. @default true on `production`, else false */
+  /** Appended to hostname labels (`api` → `api<hostnameSuffix>.<zone>`). @default `suffix` */
+  hostnameSuffix: z
+    .string()
+    .regex(/^(-[a-z0-9]+)*$/, { error: "must be empty or '-' followed by lowercase letters/digits, e.g. -staging" })
+    .optional(),
+  /** `protect` stateful resources (D1, KV, queues, R2) against deletion. @default true on `production`, else false */
   protect: z.boolean().optional(),
   /** The `VERSION` every worker gets. @default the git commit (short sha), or "dev" outside git */
   version: z.string().min(1).max(64).optional(),

@@ -50,7 +50,7 @@ export interface Declaration {
   project: string;
   stack: string;
   system: SystemConfig;
-  settings: Required<Pick<StackConfig, "suffix" | "protect">> & Omit<StackConfig, "suffix" | "protect" | "overrides">;
+  settings: Required<Pick<StackConfig, "suffix" | "hostnameSuffix" | "protect">> & Omit<StackConfig, "suffix" | "hostnameSuffix" | "protect" | "overrides">;
   accountId: string;
   zoneId: string;
 }
@@ -192,6 +192,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   // 7. Workers.
   const hostOwners = new Map<string, string>();
   const suffix = settings.suffix ?? `-${stack}`;
+  const hostnameSuffix = settings.hostnameSuffix ?? suffix;
   const wfHosts = workflowHosts(system);
   const consumerOf = new Map<string, string>();
   for (const [key, worker] of Object.entries(system.workers)) {
@@ -285,7 +286,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     const seen = new Set<string>();
     for (const what of ["hostnames", "customDomains"] as const) {
       for (const label of worker[what] ?? []) {
-        const host = hostFor(label, suffix, system.zone);
+        const host = hostFor(label, hostnameSuffix, system.zone);
         if (seen.has(host)) continue;
         seen.add(host);
         const owner = hostOwners.get(host);
@@ -314,6 +315,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     system: clean,
     settings: {
       suffix,
+      hostnameSuffix,
       protect: settings.protect ?? stack === "production",
       ...(settings.version !== undefined ? { version: settings.version } : {}),
       ...(settings.imports !== undefined ? { imports: settings.imports } : {}),

@@ -20,6 +20,10 @@ const T = {
   kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
   script: "cloudflare:index/workersScript:WorkersScript",
   route: "cloudflare:index/workersRoute:WorkersRoute",
+  customDomain: "cloudflare:index/workersCustomDomain:WorkersCustomDomain",
+  queue: "cloudflare:index/queue:Queue",
+  consumer: "cloudflare:index/queueConsumer:QueueConsumer",
+  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
   command: "command:local:Command",
 };
 
@@ -91,7 +95,8 @@ export function configSecretNames(root: string, stack: string, plain: Record<str
   };
   const project = Object.keys(config).find((k) => k.endsWith(":system"))?.split(":")[0] ?? "workers-stack";
   const settings = parse(`${project}:stack`);
-  const system = deepMerge(parse(`${project}:system`), isPlainObject(settings) ? settings.overrides : undefined);
+  const shared = parse(`${project}:system`);
+  const system = isPlainObject(settings) && isPlainObject(settings.overrides) ? deepMerge(shared, settings.overrides) : shared;
   const secrets = isPlainObject(system) && isPlainObject(system.secrets) ? system.secrets : {};
   return Object.entries(secrets)
     .filter(([, s]) => isPlainObject(s) && s.from === "config")
@@ -183,14 +188,9 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
     log(`  migrations ${cmd.name}: ${applied}`);
   }
 
-  const routes = new Map<string, string[]>();
-  for (const route of ofType(T.route)) {
-    const script = String(route.inputs.script);
-    routes.set(script, [...(routes.get(script) ?? []), String(route.inputs.pattern)]);
-  }
-
+  const context = scriptContext(resources);
   const workers: (LocalWorker & { options: Record<string, unknown> })[] = [];
-  for (const script of ofType(T.script)) workers.push(workerOptions(opts.root, script, routes, notice));
+  for (const script of ofType(T.script)) workers.push(workerOptions(opts.root, script, context, notice));
 
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -222,10 +222,44 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
   };
 }
 
+/** What the other resources say about each script: routes, queue consumers, crons, SQLite classes. */
+interface ScriptContext {
+  routes: Map<string, string[]>;
+  consumers: Map<string, Record<string, Record<string, unknown>>>;
+  crons: Map<string, string[]>;
+  sqliteClasses: Set<string>;
+}
+
+function scriptContext(resources: RegisteredResource[]): ScriptContext {
+  const ofType = (t: string) => resources.filter((r) => r.type === t).map((r) => ({ ...r, inputs: reveal(r.inputs) as Record<string, any> }));
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
+  const routes = new Map<string, string[]>();
+  for (const r of ofType(T.route)) push(routes, String(r.inputs.script), String(r.inputs.pattern));
+  for (const r of ofType(T.customDomain)) push(routes, String(r.inputs.service), `${r.inputs.hostname}/*`);
+  const queueNames = new Map(ofType(T.queue).map((q) => [q.id, String(q.inputs.queueName)]));
+  const consumers = new Map<string, Record<string, Record<string, unknown>>>();
+  for (const c of ofType(T.consumer)) {
+    const script = String(c.inputs.scriptName);
+    const settings = (c.inputs.settings ?? {}) as Record<string, number | undefined>;
+    const options: Record<string, unknown> = {
+      ...(settings.batchSize !== undefined ? { maxBatchSize: settings.batchSize } : {}),
+      ...(settings.maxWaitTimeMs !== undefined ? { maxBatchTimeout: Math.ceil(settings.maxWaitTimeMs / 1000) } : {}),
+      ...(settings.maxRetries !== undefined ? { maxRetries: settings.maxRetries } : {}),
+      ...(settings.retryDelay !== undefined ? { retryDelay: settings.retryDelay } : {}),
+      ...(c.inputs.deadLetterQueue ? { deadLetterQueue: c.inputs.deadLetterQueue } : {}),
+    };
+    consumers.set(script, { ...consumers.get(script), [queueNames.get(String(c.inputs.queueId)) ?? String(c.inputs.queueId)]: options });
+  }
+  const crons = new Map<string, string[]>();
+  for (const t of ofType(T.cron)) crons.set(String(t.inputs.scriptName), (t.inputs.schedules as { cron: string }[]).map((x) => x.cron));
+  const sqliteClasses = new Set(ofType(T.script).flatMap((s) => (s.inputs.migrations?.newSqliteClasses ?? []) as string[]));
+  return { routes, consumers, crons, sqliteClasses };
+}
+
 function workerOptions(
   root: string,
   script: RegisteredResource,
-  routes: Map<string, string[]>,
+  context: ScriptContext,
   notice: (l: string) => void,
 ): LocalWorker & { options: Record<string, unknown> } {
   const inputs = reveal(script.inputs) as Record<string, unknown>;
@@ -234,6 +268,10 @@ function workerOptions(
   const d1Databases: Record<string, string> = {};
   const kvNamespaces: Record<string, string> = {};
   const serviceBindings: Record<string, unknown> = {};
+  const queueProducers: Record<string, string> = {};
+  const r2Buckets: Record<string, string> = {};
+  const durableObjects: Record<string, unknown> = {};
+  const workflows: Record<string, unknown> = {};
   const types: Record<string, string> = {};
   for (const b of (inputs.bindings ?? []) as Record<string, string>[]) {
     const name = b.name!;
@@ -255,11 +293,23 @@ function workerOptions(
       case "service":
         serviceBindings[name] = b.entrypoint ? { name: b.service, entrypoint: b.entrypoint } : b.service;
         break;
+      case "queue":
+        queueProducers[name] = b.queueName!;
+        break;
+      case "r2_bucket":
+        r2Buckets[name] = b.bucketName!;
+        break;
+      case "durable_object_namespace":
+        durableObjects[name] = { className: b.className, ...(b.scriptName ? { scriptName: b.scriptName } : {}), useSQLite: context.sqliteClasses.has(b.className!) };
+        break;
+      case "workflow":
+        workflows[name] = { name: b.workflowName, className: b.className, ...(b.scriptName ? { scriptName: b.scriptName } : {}) };
+        break;
       default:
         notice(`binding ${name} (${b.type}) of ${scriptName} is not emulated locally`);
     }
   }
-  const patterns = routes.get(scriptName) ?? [];
+  const patterns = context.routes.get(scriptName) ?? [];
   return {
     key: script.name,
     scriptName,
@@ -271,20 +321,37 @@ function workerOptions(
       // Module names are taken relative to rootPath; it must hold the bundle.
       rootPath: root,
       modules: true,
-      scriptPath: path.resolve(root, String(inputs.contentFile)),
+      // contentFile is relative to the working directory the program ran in (as for the provider).
+      scriptPath: path.resolve(process.cwd(), String(inputs.contentFile)),
       compatibilityDate: inputs.compatibilityDate,
       compatibilityFlags: inputs.compatibilityFlags ?? [],
       bindings,
       d1Databases,
       kvNamespaces,
       serviceBindings,
+      queueProducers,
+      queueConsumers: context.consumers.get(scriptName) ?? {},
+      r2Buckets,
+      durableObjects,
+      workflows,
+      cronTriggers: context.crons.get(scriptName) ?? [],
       routes: patterns,
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     },
   };
 }
 
-const SHORT_TYPE: Record<string, string> = { secret_text: "secret", json: "json", d1: "d1", kv_namespace: "kv", service: "service" };
+const SHORT_TYPE: Record<string, string> = {
+  secret_text: "secret",
+  json: "json",
+  d1: "d1",
+  kv_namespace: "kv",
+  service: "service",
+  queue: "queue",
+  r2_bucket: "r2",
+  durable_object_namespace: "do",
+  workflow: "workflow",
+};
 
 /** The table `npm start` prints. */
 export function describeLocal(local: LocalStack): string {

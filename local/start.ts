@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --stack <name>] [--fresh] [--port <n>] [--state <dir>]`: run a stack locally in
+ * `npm start [-- --stack <name>] [--project <dir>] [--fresh] [--port <n>] [--state <dir>]`: run a stack locally in
  * workerd. State (D1 rows, KV entries, generated secrets) is kept in .workers-stack/local/<stack>
  * (or --state) across restarts; --fresh wipes it. Ctrl-C stops.
  */
@@ -14,14 +14,16 @@ async function main(): Promise<void> {
       fresh: { type: "boolean", default: false },
       port: { type: "string", default: "8787" },
       state: { type: "string" },
+      project: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("usage: npm start -- [--stack staging] [--fresh] [--port 8787] [--state <dir>]");
+    console.log("usage: npm start -- [--stack staging] [--project <dir>] [--fresh] [--port 8787] [--state <dir>]");
     return;
   }
-  const root = path.resolve(__dirname, "..");
+  // --project runs another Pulumi project on this program (e.g. examples/tminus).
+  const root = path.resolve(values.project ?? path.join(__dirname, ".."));
   const started = Date.now();
   // Registered before workerd starts, so this runs first on Ctrl-C; Miniflare's own exit hook
   // then stops workerd as well.

@@ -1,6 +1,7 @@
 /** Shared test helpers: evaluate the real stack files under mocks with test values for secrets. */
 import * as path from "node:path";
 import { evaluateStack, Evaluation, isSecretValue, RegisteredResource } from "../local/evaluate";
+import { readProjectName, readStackConfig } from "../local/pulumiConfig";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -26,13 +27,17 @@ export interface EvalOptions {
   stackSettings?: unknown;
   secrets?: Record<string, string>;
   plain?: Record<string, string>;
+  /** Project folder. @default the repository root (the reference stacks) */
+  root?: string;
 }
 
 export function evaluate(stack: string, o: EvalOptions = {}): Promise<Evaluation> {
+  const root = o.root ?? ROOT;
+  const project = readProjectName(root);
   const plain: Record<string, string> = { ...TEST_IDS, ...o.plain };
-  if (o.system !== undefined) plain["workers-stack:system"] = JSON.stringify(o.system);
-  if (o.stackSettings !== undefined) plain["workers-stack:stack"] = JSON.stringify(o.stackSettings);
-  return evaluateStack({ root: ROOT, stack, secrets: o.secrets ?? TEST_SECRETS, plain });
+  if (o.system !== undefined) plain[`${project}:system`] = JSON.stringify(o.system);
+  if (o.stackSettings !== undefined) plain[`${project}:stack`] = JSON.stringify(o.stackSettings);
+  return evaluateStack({ root, stack, secrets: o.secrets ?? TEST_SECRETS, plain });
 }
 
 export function ofType(ev: Evaluation, type: string): RegisteredResource[] {
@@ -56,9 +61,7 @@ export function plainStrings(v: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** Deep copy of the real shared system declaration, for tests that vary it. */
-export function referenceSystem(): any {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { readStackConfig } = require("../local/pulumiConfig") as typeof import("../local/pulumiConfig");
-  return JSON.parse(readStackConfig(ROOT, "staging").config["workers-stack:system"]!);
+/** Deep copy of a project's shared system declaration (the reference one by default), for tests that vary it. */
+export function referenceSystem(root: string = ROOT): any {
+  return JSON.parse(readStackConfig(root, "staging").config[`${readProjectName(root)}:system`]!);
 }

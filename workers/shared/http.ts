@@ -7,7 +7,7 @@
  * answers (D1 runs a query, KV a get). `npm run validate` compares that list with the declaration.
  */
 
-export type BindingKind = "d1" | "kv" | "service" | "var" | "json" | "secret";
+export type BindingKind = "d1" | "kv" | "service" | "var" | "json" | "secret" | "queue" | "r2" | "do" | "workflow";
 
 export interface BindingReport {
   name: string;
@@ -49,6 +49,18 @@ export async function checkBinding(env: Record<string, unknown>, name: string, t
       case "service":
         if (typeof (value as Fetcher).fetch !== "function") throw new Error("not a service binding");
         break;
+      case "queue":
+        if (typeof (value as Queue).send !== "function") throw new Error("not a queue producer");
+        break;
+      case "r2":
+        await (value as R2Bucket).head("__health__");
+        break;
+      case "do":
+        (value as DurableObjectNamespace).idFromName("__health__");
+        break;
+      case "workflow":
+        if (typeof (value as Workflow).create !== "function") throw new Error("not a workflow binding");
+        break;
       case "json":
         if (typeof value !== "object") throw new Error("not a JSON object");
         break;
@@ -63,12 +75,18 @@ export async function checkBinding(env: Record<string, unknown>, name: string, t
   }
 }
 
-/** The `/health` response of a worker that needs `needs`. 200 when every binding answers, else 503. */
-export async function health(service: string, env: BaseEnv & Record<string, unknown>, needs: Record<string, BindingKind>): Promise<Response> {
+/**
+ * The `/health` response of a worker that needs `needs`. 200 when every binding answers, else 503.
+ * With `uniform`, the body also carries seed 003's flat contract (`service`, `env`, `status: ok`,
+ * `version`) and the status is always 200 (that contract's "always 200").
+ */
+export async function health(service: string, env: BaseEnv & Record<string, unknown>, needs: Record<string, BindingKind>, uniform = false): Promise<Response> {
   const bindings = await Promise.all(Object.entries(needs).map(([name, type]) => checkBinding(env, name, type)));
   const healthy = bindings.every((b) => b.ok);
+  const flat = uniform ? { service, env: env.ENVIRONMENT ?? "unknown", status: healthy ? "ok" : "degraded", version: env.VERSION ?? "unknown" } : {};
   return json(
     {
+      ...flat,
       ok: healthy,
       data: {
         status: healthy ? "healthy" : "degraded",
@@ -78,7 +96,7 @@ export async function health(service: string, env: BaseEnv & Record<string, unkn
         bindings,
       },
     },
-    healthy ? 200 : 503,
+    healthy || uniform ? 200 : 503,
   );
 }
 
