@@ -11,6 +11,7 @@ import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { changedKeys, formatDrift, hasDrift, summarizeDrift } from "../scripts/drift";
 import { explainCliError, findOnPath, PreflightError, requireCloudflareToken } from "../scripts/pulumiCli";
 import { Evaluation } from "../local/evaluate";
+import { fakePulumi, FakePulumi, scriptCommand } from "./fakePulumi";
 import { evaluate, one, ROOT, TYPES } from "./helpers";
 
 const PROVIDER = "urn:pulumi:staging::workers-stack::pulumi:providers:cloudflare::default_6_22_1::4b1c0c55-0e41-4f7e-8d0b-0a3c2a8b9f10";
@@ -122,53 +123,17 @@ describe("npm run drift: the summary of a refresh preview", () => {
 
   describe("end to end through the Automation API, with a stand-in `pulumi` on PATH", function () {
     this.timeout(60_000);
-    let bin: string;
-    before(() => {
-      bin = fs.mkdtempSync(path.join(os.tmpdir(), "ws-fakepulumi-"));
-      // Answers what the Automation API asks: its version (3.200: events go to an --event-log
-      // file), `stack select`, and `refresh --preview-only` by writing the given events to the
-      // log and exiting as the real CLI does with --expect-no-changes. It records its arguments.
-      const fake = `#!/usr/bin/env node
-const fs = require("fs");
-const args = process.argv.slice(2);
-fs.appendFileSync(process.env.FAKE_PULUMI_CALLS, JSON.stringify(args) + "\\n");
-if (args[0] === "version") { console.log("v3.200.0"); process.exit(0); }
-if (args[0] === "refresh") {
-  const log = args[args.indexOf("--event-log") + 1];
-  fs.writeFileSync(log, fs.readFileSync(process.env.FAKE_PULUMI_EVENTS, "utf8"));
-  const code = Number(process.env.FAKE_PULUMI_EXIT || 0);
-  if (code) console.error("error: no changes were expected but changes were proposed");
-  process.exit(code);
-}
-process.exit(0);
-`;
-      fs.writeFileSync(path.join(bin, "pulumi"), fake, { mode: 0o755 });
-    });
-    after(() => fs.rmSync(bin, { recursive: true, force: true }));
+    let fake: FakePulumi;
+    before(() => (fake = fakePulumi()));
+    after(() => fake.dispose());
 
-    const run = (events: EngineEvent[], exit: number) => {
-      const eventsFile = path.join(bin, "events.jsonl");
-      const calls = path.join(bin, "calls.jsonl");
-      fs.writeFileSync(eventsFile, events.map((e) => JSON.stringify(e)).join("\n") + "\n");
-      fs.writeFileSync(calls, "");
-      const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), ...scriptArgs("drift"), "--stack", "staging"], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: {
-          ...process.env,
-          PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
-          CLOUDFLARE_API_TOKEN: "test-token",
-          FAKE_PULUMI_EVENTS: eventsFile,
-          FAKE_PULUMI_EXIT: String(exit),
-          FAKE_PULUMI_CALLS: calls,
-        },
-      });
-      const argv = fs.readFileSync(calls, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
-      return { status: r.status, out: r.stdout + r.stderr, argv };
+    const run = (events: EngineEvent[], fail: string[]) => {
+      const r = spawnSync(process.execPath, scriptCommand(ROOT, "drift", ["--stack", "staging"]), { cwd: ROOT, encoding: "utf8", env: fake.env({ events, fail }) });
+      return { status: r.status, out: r.stdout + r.stderr, argv: fake.calls() };
     };
 
     it("exits 1 and prints what drifted when the refresh finds changes", () => {
-      const r = run(refreshEvents(staging, { [botRoute]: { op: "delete" } }), 255);
+      const r = run(refreshEvents(staging, { [botRoute]: { op: "delete" } }), ["refresh"]);
       assert.equal(r.status, 1, r.out);
       assert.match(r.out, /DRIFT in stack "staging": 1 resource differs from the last deployment/);
       assert.ok(r.out.includes(botRoute), r.out);
@@ -179,9 +144,17 @@ process.exit(0);
     });
 
     it("exits 0 when nothing drifted", () => {
-      const r = run(refreshEvents(staging, {}), 0);
+      const r = run(refreshEvents(staging, {}), []);
       assert.equal(r.status, 0, r.out);
       assert.match(r.out, /No drift/);
+    });
+
+    it("exits 1 without claiming drift when the refresh fails for another reason", () => {
+      const events: EngineEvent[] = [{ sequence: 1, timestamp: 1, diagnosticEvent: { message: "error: failed to read resource: Authentication error (10000)\n", color: "never", severity: "error" } }];
+      const r = run(events, ["refresh"]);
+      assert.equal(r.status, 1, r.out);
+      assert.doesNotMatch(r.out, /DRIFT/);
+      assert.match(r.out, /failed before it could compare anything:\n.*Authentication error/);
     });
   });
 
@@ -228,7 +201,7 @@ describe("npm run drift: the machine is not ready", () => {
       const r = npmCli
         ? spawnSync(process.execPath, [npmCli, "run", "--silent", "drift", "--", "--stack", "staging"], { cwd: ROOT, env, encoding: "utf8" })
         : // No npm found: run exactly what package.json's "drift" script runs.
-          spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), ...scriptArgs("drift"), "--stack", "staging"], { cwd: ROOT, env, encoding: "utf8" });
+          spawnSync(process.execPath, scriptCommand(ROOT, "drift", ["--stack", "staging"]), { cwd: ROOT, env, encoding: "utf8" });
       const out = r.stdout + r.stderr;
       assert.equal(r.status, 2, out);
       assert.match(out, /Pulumi CLI is not installed/);
@@ -241,19 +214,11 @@ describe("npm run drift: the machine is not ready", () => {
 
   it("`npm run drift` without --stack prints its usage and exits 2", function () {
     this.timeout(60_000);
-    const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), ...scriptArgs("drift")], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, scriptCommand(ROOT, "drift", []), { cwd: ROOT, encoding: "utf8" });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /usage: npm run drift -- --stack <name>/);
   });
 });
-
-/** The arguments after `ts-node` of a package.json script (it must be a ts-node script). */
-function scriptArgs(name: string): string[] {
-  const script: string = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts[name];
-  const [bin, ...args] = script.split(/\s+/);
-  assert.equal(bin, "ts-node", `scripts.${name} runs ts-node`);
-  return args;
-}
 
 /** npm's own CLI script: the one running these tests, else the one behind `npm` on PATH. */
 function locateNpmCli(): string | undefined {
