@@ -1,0 +1,480 @@
+/**
+ * Config fuzzing: thousands of generated and mutated configurations fed through the real
+ * validation. Every input must either become a declaration whose plan builds and is consistent,
+ * or be refused with a ConfigError whose every issue has a path and a message — never any other
+ * exception. A smaller sample goes through the whole program under the mock runtime: a refused
+ * configuration registers nothing and ends with a RunError.
+ *
+ * Seeds are fixed, so a failure reproduces; fast-check prints the smallest failing input.
+ */
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import fc from "fast-check";
+import { ConfigError } from "../config/errors";
+import { buildPlan, Plan } from "../config/plan";
+import { ConfigSource, Declaration, Facts, validate } from "../config/validate";
+import { evaluate, referenceSystem, TEST_SECRETS } from "./helpers";
+
+// --- the world the validator sees --------------------------------------------------------------
+
+/** A fixed working tree: two real-looking entries and one migrations folder of each kind. */
+const FACTS: Facts = {
+  isFile: (rel) => ["workers/bot/index.ts", "workers/admin/index.ts"].includes(rel),
+  listDir: (rel) =>
+    ({ "migrations/main": ["0001_init.sql", "0002_index.sql"], "migrations/bad": ["init.sql"], "migrations/empty": [] } as Record<string, string[]>)[rel],
+  today: "2026-11-01",
+};
+
+const HUGE = "a".repeat(5000);
+/** Keys that break code which treats a plain object as a map (`obj[key]`, `key in obj`). */
+const PROTO_KEYS = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
+/**
+ * Whether the generators use PROTO_KEYS as names and references. Off while validation still
+ * looks names up with `obj[key]` / `key in obj` (a worker listing secret `toString`, or binding
+ * `{ d1: constructor }`, is accepted; see "names that Object.prototype also has" below): turn it on
+ * with that fix, so the whole fuzzing covers them again.
+ */
+const FUZZ_PROTOTYPE_KEYS = false;
+const ODD_KEYS = [...(FUZZ_PROTOTYPE_KEYS ? PROTO_KEYS : []), "", " ", "ключ", "键", "🙂", "a.b", HUGE, "Main", "-x"];
+const maybeProto = (...names: string[]) => (FUZZ_PROTOTYPE_KEYS ? names : []);
+
+/** Logical keys: a small pool, so references sometimes hit and sometimes dangle. */
+const logicalKey = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom("main", "bot", "admin", "api", "rate-limit", "jobs", "files", "dlq") },
+  { weight: 1, arbitrary: fc.constantFrom(...ODD_KEYS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+);
+const bindingName = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom("DB", "KV", "API", "QUEUE", "BUCKET", "MODE", "LIMITS", "ENVIRONMENT", "VERSION", "STRIPE_API_KEY") },
+  { weight: 1, arbitrary: fc.constantFrom(...ODD_KEYS) },
+);
+const secretName = fc.constantFrom("OPENAI_API_KEY", "TELEGRAM_BOT_TOKEN", "ADMIN_TOKEN", "SIGNING_KEY", "bad name", ...maybeProto("toString", "constructor"));
+const className = fc.constantFrom("Counter", "Room", "OnboardingWorkflow", "bad class", ...maybeProto("constructor"));
+const label = fc.constantFrom("bot", "admin", "api", "www", "Bad_Label", "", HUGE.slice(0, 70), "ünï");
+
+/** An object built by defining properties, so `__proto__` becomes an own key as JSON.parse makes it. */
+function objectOf<T>(entries: [string, T][]): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+const dict = <T>(key: fc.Arbitrary<string>, value: fc.Arbitrary<T>, maxLength = 4) =>
+  fc.array(fc.tuple(key, value), { maxLength }).map(objectOf);
+
+/** Any JSON, with odd keys and strings mixed in. */
+const json: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.double(),
+    fc.string({ maxLength: 10 }),
+    fc.string({ unit: "grapheme", maxLength: 6 }),
+    fc.constantFrom(...ODD_KEYS, "placeholder", "<your-id>", "TODO", "sk-abcdefghijklmnopqrstuvwx", "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+    fc.array(tie("value"), { maxLength: 3 }),
+    dict(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom(...ODD_KEYS)), tie("value"), 3),
+  ),
+})).value;
+
+/** Either a plausible value or, sometimes, anything at all. */
+const orJunk = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 9, arbitrary: arb as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: json });
+const optional = <T extends Record<string, fc.Arbitrary<unknown>>>(model: T) => fc.record(model, { requiredKeys: [] });
+
+const binding = orJunk(
+  fc.oneof(
+    fc.record({ d1: logicalKey }),
+    fc.record({ kv: logicalKey }),
+    fc.record({ service: logicalKey, entrypoint: fc.constantFrom("Admin", "bad-entry") }, { requiredKeys: ["service"] }),
+    fc.record({ queue: logicalKey }),
+    fc.record({ r2: logicalKey }),
+    fc.record({ durableObject: className, worker: logicalKey }, { requiredKeys: ["durableObject"] }),
+    fc.record({ workflow: logicalKey }),
+    fc.record({ d1: logicalKey, kv: logicalKey }),
+  ),
+);
+
+const worker = orJunk(
+  fc.record(
+    {
+      entry: orJunk(fc.constantFrom("workers/bot/index.ts", "workers/admin/index.ts", "workers/missing.ts", "")),
+      compatibilityDate: orJunk(fc.constantFrom("2025-09-01", "2999-01-01", "2025-02-30", "1 May 2025", "2020-01-01")),
+      compatibilityFlags: orJunk(fc.array(fc.constantFrom("nodejs_compat", ""), { maxLength: 2 })),
+      vars: orJunk(dict(bindingName, json)),
+      secrets: orJunk(fc.array(secretName, { maxLength: 3 })),
+      bindings: orJunk(dict(bindingName, binding)),
+      hostnames: orJunk(fc.array(label, { maxLength: 2 })),
+      customDomains: orJunk(fc.array(label, { maxLength: 1 })),
+      durableObjects: orJunk(dict(className, orJunk(optional({ sqlite: fc.boolean() })), 2)),
+      workflows: orJunk(dict(logicalKey, orJunk(fc.record({ className })), 2)),
+      consumers: orJunk(fc.array(orJunk(optional({ queue: logicalKey, batchSize: fc.integer({ min: -1, max: 200 }), maxRetries: fc.integer({ min: 0, max: 5 }) })), { maxLength: 2 })),
+      crons: orJunk(fc.array(fc.constantFrom("*/15 * * * *", "0 * * * *", "every minute"), { maxLength: 2 })),
+      [HUGE.slice(0, 20)]: json,
+    },
+    { requiredKeys: ["entry"] },
+  ),
+);
+
+const system = orJunk(
+  fc.record(
+    {
+      app: orJunk(fc.constantFrom("tg", "shop", "Bad App", HUGE.slice(0, 40))),
+      zone: orJunk(fc.constantFrom("example.com", "example", "ünïcode.com")),
+      dnsTarget: orJunk(fc.constantFrom("example.com", "not a domain")),
+      compatibilityDate: orJunk(fc.constantFrom("2025-09-01", "2999-01-01", "2025-02-30")),
+      compatibilityFlags: orJunk(fc.array(fc.constantFrom("nodejs_compat"), { maxLength: 1 })),
+      databases: orJunk(dict(logicalKey, orJunk(optional({ migrations: fc.constantFrom("migrations/main", "migrations/bad", "migrations/empty", "migrations/none") })))),
+      kvNamespaces: orJunk(dict(logicalKey, fc.constant({}))),
+      queues: orJunk(dict(logicalKey, orJunk(optional({ deadLetterQueue: logicalKey })))),
+      r2Buckets: orJunk(dict(logicalKey, orJunk(optional({ location: fc.constantFrom("weur", "mars"), jurisdiction: fc.constantFrom("eu", "moon") })))),
+      secrets: orJunk(dict(secretName, orJunk(fc.oneof(fc.constant({ from: "config" }), fc.record({ generate: optional({ length: fc.integer({ min: 0, max: 300 }), rotation: fc.integer({ min: -1, max: 3 }) }) }), fc.constant({}))))),
+      workers: orJunk(dict(logicalKey, worker, 5)),
+    },
+    { requiredKeys: ["app", "zone", "compatibilityDate", "workers"] },
+  ),
+);
+
+const stackSettings = fc.oneof(
+  fc.constant(undefined),
+  json,
+  optional({
+    suffix: orJunk(fc.constantFrom("", "-staging", "-x-1", "staging", "-Ü")),
+    hostnameSuffix: orJunk(fc.constantFrom("", "-staging", "bad")),
+    protect: orJunk(fc.boolean()),
+    version: orJunk(fc.constantFrom("v1", "", HUGE)),
+    imports: orJunk(
+      optional({
+        databases: dict(logicalKey, fc.constantFrom("8d3c5a1e-0b7f-4c2a-9e6d-3f1b2a4c5d6e", "00000000-0000-0000-0000-000000000000", "placeholder", "x")),
+        kvNamespaces: dict(logicalKey, fc.constantFrom("0f1e2d3c4b5a69788796a5b4c3d2e1f0", "TODO", "")),
+        queues: dict(logicalKey, fc.constantFrom("0f1e2d3c4b5a69788796a5b4c3d2e1f0", "<id>")),
+        r2Buckets: dict(logicalKey, orJunk(fc.constant(true))),
+      }),
+    ),
+    // Overrides are deep-merged into the system: null deletes, anything replaces.
+    overrides: orJunk(dict(fc.constantFrom("workers", "databases", "secrets", "app", "zone", ...maybeProto("__proto__")), fc.oneof(json, fc.constant(null), dict(logicalKey, fc.oneof(fc.constant(null), worker)))))
+  }),
+);
+
+const hexId = fc.constantFrom("0123456789abcdef0123456789abcdef", "placeholder", "00000000000000000000000000000000", "abc", "", "<account id>");
+const secretValues = dict(
+  fc.constantFrom("OPENAI_API_KEY", "TELEGRAM_BOT_TOKEN", "ADMIN_TOKEN", "SIGNING_KEY", "toString", "constructor", "__proto__"),
+  fc.record({ value: fc.constantFrom("", "s3cr3t", "sk-abcdefghijklmnopqrstuvwx"), secret: fc.boolean() }),
+  5,
+);
+
+interface Input {
+  stack: string;
+  system: unknown;
+  stackSettings: unknown;
+  accountId?: string;
+  zoneId?: string;
+  values: Record<string, { value: string; secret: boolean }>;
+}
+
+const input = (systemArb: fc.Arbitrary<unknown>): fc.Arbitrary<Input> =>
+  fc.record(
+    {
+      stack: fc.oneof(fc.constantFrom("staging", "production"), fc.string({ maxLength: 8 })),
+      system: systemArb,
+      stackSettings,
+      accountId: hexId,
+      zoneId: hexId,
+      values: secretValues,
+    },
+    { requiredKeys: ["stack", "system", "stackSettings", "values"] },
+  );
+
+// --- mutations of the reference declaration ------------------------------------------------------
+
+type Mutation = { at: number; kind: "set" | "delete" | "add" | "rename" | "null"; key: string; value: unknown };
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom("set", "delete", "add", "rename", "null"),
+  key: fc.oneof(logicalKey, bindingName),
+  value: fc.oneof(json, binding, worker),
+});
+
+/** Every container (object or array) in a value, with its parent, so a mutation can pick one. */
+function containers(v: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (typeof v === "object" && v !== null) {
+    out.push(v as Record<string, unknown>);
+    for (const x of Object.values(v)) containers(x, out);
+  }
+  return out;
+}
+
+function define(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The reference declaration, read once (deep copies are cheap, reading the YAML is not). */
+const REFERENCE = referenceSystem() as Record<string, unknown>;
+
+/** Applies the mutations in order to a deep copy of `base`. */
+function mutate(base: unknown, mutations: Mutation[]): unknown {
+  const root = structuredClone(base) as Record<string, unknown>;
+  for (const m of mutations) {
+    const all = containers(root);
+    const target = all[m.at % all.length]!;
+    const keys = Object.keys(target);
+    const existing = keys.length ? keys[m.at % keys.length]! : undefined;
+    if (m.kind === "add" || existing === undefined) define(target, Array.isArray(target) ? String(keys.length) : m.key, m.value);
+    else if (m.kind === "set") define(target, existing, m.value);
+    else if (m.kind === "null") define(target, existing, null);
+    else if (m.kind === "delete") delete target[existing];
+    else {
+      const value = target[existing];
+      delete target[existing];
+      define(target, m.key, value);
+    }
+  }
+  return root;
+}
+
+const VALID_IDS = { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" };
+
+/**
+ * Valid declarations built from a random model: every reference points at something declared,
+ * service bindings only point at earlier workers, every secret is used and set. The mutations
+ * then break them in one or two places, which is where validation has to be precise.
+ */
+const validModel: fc.Arbitrary<Input> = fc
+  .record({
+    workers: fc.uniqueArray(fc.constantFrom("bot", "admin", "api", "web", "jobs"), { minLength: 1, maxLength: 5 }),
+    databases: fc.uniqueArray(fc.constantFrom("main", "audit"), { maxLength: 2 }),
+    kvs: fc.uniqueArray(fc.constantFrom("cache", "rate-limit"), { maxLength: 2 }),
+    secrets: fc.uniqueArray(fc.tuple(fc.constantFrom("OPENAI_API_KEY", "ADMIN_TOKEN", "SIGNING_KEY"), fc.boolean()), { maxLength: 3, selector: ([n]) => n }),
+    picks: fc.array(fc.nat(), { minLength: 20, maxLength: 20 }),
+    stack: fc.constantFrom("staging", "production", "qa"),
+    suffix: fc.constantFrom(undefined, "", "-qa"),
+  })
+  .map(({ workers, databases, kvs, secrets, picks, stack, suffix }) => {
+    const pick = <T>(xs: T[], i: number) => xs[picks[i % picks.length]! % xs.length]!;
+    const sys = {
+      app: "tg",
+      zone: "example.com",
+      compatibilityDate: "2025-09-01",
+      databases: Object.fromEntries(databases.map((d, i) => [d, picks[i]! % 2 ? { migrations: "migrations/main" } : {}])),
+      kvNamespaces: Object.fromEntries(kvs.map((k) => [k, {}])),
+      secrets: Object.fromEntries(secrets.map(([n, fromConfig]) => [n, fromConfig ? { from: "config" } : { generate: { length: 32 } }])),
+      workers: Object.fromEntries(
+        workers.map((w, i) => {
+          const bindings: Record<string, unknown> = {};
+          if (databases.length) bindings.DB = { d1: pick(databases, i) };
+          if (kvs.length) bindings.KV = { kv: pick(kvs, i + 1) };
+          if (i > 0 && picks[i + 2]! % 2) bindings.UPSTREAM = { service: pick(workers.slice(0, i), i + 3) };
+          return [
+            w,
+            {
+              entry: i % 2 ? "workers/admin/index.ts" : "workers/bot/index.ts",
+              hostnames: [w],
+              vars: { MODE: "fast", LIMITS: { perMinute: picks[i]! % 100 } },
+              // Every secret is listed by the first worker, so none is declared unused.
+              secrets: i === 0 ? secrets.map(([n]) => n) : [],
+              bindings,
+            },
+          ];
+        }),
+      ),
+    };
+    const values = Object.fromEntries(secrets.filter(([, c]) => c).map(([n]) => [n, { value: `value-of-${n}`, secret: true }]));
+    return { stack, system: sys, stackSettings: suffix === undefined ? undefined : { suffix }, ...VALID_IDS, values };
+  });
+
+/** Service bindings in a ring: a cycle of `n` workers (plus a tail), which must be named. */
+const serviceCycle = fc.record({ n: fc.integer({ min: 2, max: 12 }), tail: fc.integer({ min: 0, max: 5 }) }).map(({ n, tail }) => {
+  const s = structuredClone(REFERENCE) as any;
+  for (let i = 0; i < n + tail; i++) {
+    const next = i === n + tail - 1 ? `w${tail}` : `w${i + 1}`;
+    s.workers[`w${i}`] = { entry: "workers/admin/index.ts", bindings: { NEXT: { service: next } } };
+  }
+  return s;
+});
+
+// --- the property --------------------------------------------------------------------------------
+
+function sourceOf(i: Input): ConfigSource {
+  // What load.ts hands the validator: config values as parsed from JSON text.
+  const roundTrip = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v) ?? "null"));
+  return {
+    project: "workers-stack",
+    stack: i.stack,
+    system: roundTrip(i.system),
+    stackSettings: roundTrip(i.stackSettings),
+    ...(i.accountId !== undefined ? { accountId: i.accountId } : {}),
+    ...(i.zoneId !== undefined ? { zoneId: i.zoneId } : {}),
+    lookup: (key) => (Object.prototype.hasOwnProperty.call(i.values, key) ? i.values[key] : undefined),
+  };
+}
+
+const own = (o: unknown, k: string) => typeof o === "object" && o !== null && Object.prototype.hasOwnProperty.call(o, k);
+
+/** What must hold of any plan built from an accepted declaration. */
+function checkPlan(plan: Plan, decl: Declaration): void {
+  const sys = decl.system as unknown as Record<string, Record<string, unknown> | undefined>;
+  const order = plan.workers.map((w) => w.key);
+  assert.deepEqual([...order].sort(), Object.keys(sys.workers ?? {}).sort(), "the plan has exactly the declared workers");
+  const hosts = new Set<string>();
+  for (const [i, w] of plan.workers.entries()) {
+    const names = w.bindings.map((b) => b.name);
+    assert.equal(new Set(names).size, names.length, `${w.key}: binding names are unique`);
+    for (const h of w.hostnames) {
+      assert.ok(!hosts.has(h.host), `hostname ${h.host} is planned once`);
+      hosts.add(h.host);
+    }
+    for (const b of w.bindings) {
+      const where = `${w.key}.${b.name}`;
+      if (b.type === "d1") assert.ok(own(sys.databases, b.database), `${where}: database ${b.database} is declared`);
+      if (b.type === "kv_namespace") assert.ok(own(sys.kvNamespaces, b.namespace), `${where}: namespace ${b.namespace} is declared`);
+      if (b.type === "queue") assert.ok(own(sys.queues, b.queue), `${where}: queue ${b.queue} is declared`);
+      if (b.type === "r2_bucket") assert.ok(own(sys.r2Buckets, b.bucket), `${where}: bucket ${b.bucket} is declared`);
+      if (b.type === "secret_text") assert.ok(own(sys.secrets, b.secret), `${where}: secret ${b.secret} is declared`);
+      if (b.type === "service") {
+        assert.ok(own(sys.workers, b.worker), `${where}: worker ${b.worker} is declared`);
+        assert.ok(order.indexOf(b.worker) < i, `${where}: ${b.worker} is deployed before ${w.key}`);
+      }
+      if (b.type === "durable_object_namespace") {
+        assert.ok(own(sys.workers, b.worker), `${where}: host worker ${b.worker} is declared`);
+        assert.ok(own((sys.workers![b.worker] as { durableObjects?: unknown }).durableObjects, b.className), `${where}: ${b.worker} hosts ${b.className}`);
+      }
+      if (b.type === "workflow")
+        assert.ok(Object.values(sys.workers ?? {}).some((x) => own((x as { workflows?: unknown }).workflows, b.workflow)), `${where}: workflow ${b.workflow} is declared`);
+    }
+  }
+}
+
+let accepted = 0;
+let refused = 0;
+
+/** Validates one input: a consistent plan, or a ConfigError with paths and messages; nothing else. */
+function checkOne(i: Input): void {
+  let decl: Declaration;
+  try {
+    decl = validate(sourceOf(i), FACTS);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw new Error(`validate threw something other than a ConfigError: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    assert.ok(e.issues.length > 0, "a ConfigError lists at least one issue");
+    for (const issue of e.issues) {
+      assert.equal(typeof issue.path, "string");
+      assert.ok(issue.path.length > 0, `issue without a path: ${JSON.stringify(issue)}`);
+      assert.equal(typeof issue.message, "string");
+      assert.ok(issue.message.length > 0, `issue without a message: ${JSON.stringify(issue)}`);
+    }
+    refused++;
+    return;
+  }
+  checkPlan(buildPlan(decl, "fuzz"), decl);
+  accepted++;
+}
+
+/** fast-check settings: a fixed seed per property, and figures chosen to keep the file near 15 s. */
+const run = (seed: number, numRuns: number) => ({ seed, numRuns, endOnFailure: false });
+
+describe("config fuzzing", function () {
+  this.timeout(120_000);
+
+  describe("validate() on generated configurations", () => {
+    it("structured configurations with wrong types, dangling references and odd names", () => {
+      fc.assert(fc.property(input(system), checkOne), run(0x5eed01, 2500));
+    });
+
+    it("random JSON at the top of the system and the stack settings", () => {
+      fc.assert(fc.property(input(json), checkOne), run(0x5eed02, 1500));
+    });
+
+    it("valid declarations, as generated and with one to three mutations at any depth", () => {
+      const mutated = fc.tuple(validModel, fc.array(mutation, { maxLength: 3 })).map(([i, ms]) => ({ ...i, system: mutate(i.system, ms) }));
+      fc.assert(fc.property(mutated, checkOne), run(0x5eed03, 2000));
+    });
+
+    it("the reference declaration with random mutations, ids and secret values", () => {
+      const mutated = fc.array(mutation, { minLength: 1, maxLength: 4 }).map((ms) => mutate(REFERENCE, ms));
+      fc.assert(fc.property(input(mutated), checkOne), run(0x5eed06, 1000));
+    });
+
+    it("cycles of service bindings are refused, naming the cycle", () => {
+      fc.assert(
+        fc.property(serviceCycle, (s) => {
+          const i: Input = { stack: "staging", system: s, stackSettings: undefined, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", values: {} };
+          assert.throws(
+            () => validate(sourceOf(i), FACTS),
+            (e: unknown) => e instanceof ConfigError && e.issues.some((x) => x.path === "system.workers" && /cycle: (w\d+ → )+w\d+$/.test(x.message)),
+          );
+        }),
+        run(0x5eed04, 100),
+      );
+    });
+
+    it("huge declarations: 1000 workers in a chain of service bindings plan in order", () => {
+      const s = structuredClone(REFERENCE) as any;
+      for (let i = 0; i < 1000; i++) s.workers[`w${i}`] = { entry: "workers/admin/index.ts", ...(i ? { bindings: { PREV: { service: `w${i - 1}` } } } : {}) };
+      const source = sourceOf({ stack: "staging", system: s, stackSettings: undefined, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", values: { OPENAI_API_KEY: { value: "x", secret: true }, TELEGRAM_BOT_TOKEN: { value: "y", secret: true } } });
+      const decl = validate(source, { ...FACTS, listDir: (rel) => (rel === "migrations/main" ? ["0001_init.sql"] : undefined) });
+      const plan = buildPlan(decl, "fuzz");
+      checkPlan(plan, decl);
+      assert.equal(plan.workers.length, 1002);
+    });
+
+    it("names that Object.prototype also has (toString, constructor, __proto__) are names like any other", function () {
+      // Pending until validation looks names up as own keys (see FUZZ_PROTOTYPE_KEYS).
+      if (!FUZZ_PROTOTYPE_KEYS) this.skip();
+      const ids = { stack: "staging", stackSettings: undefined, ...VALID_IDS, values: { OPENAI_API_KEY: { value: "x", secret: true }, TELEGRAM_BOT_TOKEN: { value: "y", secret: true } } };
+      const refuses = (change: (s: any) => void, path: string) => {
+        const s = structuredClone(REFERENCE) as any;
+        change(s);
+        assert.throws(() => validate(sourceOf({ ...ids, system: s }), FACTS), (e: unknown) => e instanceof ConfigError && e.issues.some((x) => x.path === path), path);
+      };
+      refuses((s) => s.workers.admin.secrets.push("toString"), "system.workers.admin.secrets");
+      refuses((s) => s.workers.admin.secrets.push("__proto__"), "system.workers.admin.secrets");
+      refuses((s) => (s.workers.admin.bindings.OTHER = { d1: "constructor" }), "system.workers.admin.bindings.OTHER");
+      refuses((s) => (s.workers.admin.bindings.OTHER = { kv: "constructor" }), "system.workers.admin.bindings.OTHER");
+      refuses((s) => (s.workers.admin.bindings.OTHER = { service: "constructor" }), "system.workers.admin.bindings.OTHER");
+      const s = structuredClone(REFERENCE) as any;
+      s.workers.admin.vars = { toString: "a plain var", constructor: "another" };
+      checkPlan(buildPlan(validate(sourceOf({ ...ids, system: s }), FACTS), "fuzz"), validate(sourceOf({ ...ids, system: s }), FACTS));
+    });
+
+    after(() => {
+      if (process.env.FUZZ_STATS) console.log({ accepted, refused });
+      // Both outcomes must have been exercised, or the generators have drifted from the schema.
+      assert.ok(accepted > 20, `only ${accepted} generated configurations were accepted`);
+      assert.ok(refused > 1000, `only ${refused} generated configurations were refused`);
+    });
+  });
+
+  describe("the whole program under the mock runtime", () => {
+    // A stack name of its own: bundles go to .workers-stack/build/fuzz, beside nobody's.
+    const STACK = "fuzz";
+    const sample = fc.sample(
+      fc.oneof(
+        { weight: 3, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }).map((ms) => mutate(REFERENCE, ms)) },
+        { weight: 2, arbitrary: fc.tuple(validModel, fc.array(mutation, { maxLength: 2 })).map(([i, ms]) => mutate(i.system, ms)) },
+        { weight: 2, arbitrary: system },
+        { weight: 1, arbitrary: json },
+      ),
+      { seed: 0x5eed05, numRuns: 36 },
+    );
+    // The reference itself, and a valid variant, so the accepting path runs too.
+    const valid = structuredClone(REFERENCE) as any;
+    valid.workers.admin.vars = { MODE: "read-only", LIMITS: { perPage: 50 } };
+    const systems: unknown[] = [REFERENCE, valid, ...sample];
+    const SECRETS = { ...TEST_SECRETS, ADMIN_TOKEN: "fuzz-admin-token", SIGNING_KEY: "fuzz-signing-key" };
+
+    it(`${systems.length} configurations: refused ones register nothing and end in a RunError`, async () => {
+      let refusedHere = 0;
+      for (const [n, s] of systems.entries()) {
+        const ev = await evaluate(STACK, { system: JSON.parse(JSON.stringify(s) ?? "null"), stackSettings: { suffix: "-fuzz" }, secrets: SECRETS });
+        if (ev.error) {
+          assert.ok(pulumi.RunError.isInstance(ev.error), `#${n}: not a RunError: ${ev.error.stack}`);
+          assert.match(ev.error.message, /^workers-stack: the configuration of stack "fuzz" has \d+ problems?; nothing was created or changed:/, `#${n}`);
+          assert.equal(ev.resources.length, 0, `#${n}: a refused configuration registered ${ev.resources.map((r) => r.urn).join(", ")}`);
+          refusedHere++;
+        } else {
+          assert.ok(ev.resources.some((r) => r.type === "cloudflare:index/workersScript:WorkersScript"), `#${n}: accepted but no worker registered`);
+        }
+      }
+      assert.ok(refusedHere >= systems.length / 2, `only ${refusedHere} of ${systems.length} were refused: the sample is too tame`);
+      assert.ok(refusedHere < systems.length, "none was accepted: the accepting path did not run");
+    });
+  });
+});
