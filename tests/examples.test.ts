@@ -3,9 +3,13 @@
  * runtime, plus their invalid variants.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Evaluation } from "../local/evaluate";
+import { startLocal } from "../local/runner";
+import { validateStack } from "../scripts/validate";
 import { evaluate, one, ofType, referenceSystem, reveal, ROOT, TYPES } from "./helpers";
 
 const TMINUS = path.join(ROOT, "examples", "tminus");
@@ -171,4 +175,35 @@ describe("invalid example variants", () => {
     fails((s) => (s.workers.api.bindings.FLOW = { workflow: "billing" }), 'system.workers.api.bindings.FLOW: no worker hosts workflow "billing"'));
   it("rejects a cycle through Durable Object bindings", () =>
     fails((s) => (s.workers.api.bindings.PUSHER = { service: "push" }), "bindings form a cycle: api → push → api"));
+});
+
+describe("examples in the local runner", function () {
+  this.timeout(180_000);
+  const quiet = () => undefined;
+
+  for (const [name, root] of [["T-Minus", TMINUS], ["six services", SIX]] as const) {
+    it(`${name}: every worker healthy in workerd with every declared binding (npm run validate --local)`, async () => {
+      const { ok, report } = await validateStack({ root, stack: "staging", local: true, log: quiet });
+      assert.ok(ok, report);
+      assert.doesNotMatch(report, /SKIP|FAIL|!!/);
+    });
+  }
+
+  it("six services: the gateway reaches all four services through its bindings; /health has the seed's flat format", async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), "ws-six-"));
+    const local = await startLocal({ root: SIX, stack: "staging", port: 0, stateDir: state, log: quiet });
+    try {
+      const gateway = local.workers.find((w) => w.key === "api-gateway")!;
+      const services = await (await fetch(`${gateway.url}/_services`)).json();
+      assert.deepEqual(services, { AUTH_SERVICE: 200, CONTENT_SERVICE: 200, REFERRAL_SERVICE: 200, POINTS_SERVICE: 200 });
+      const health = (await (await fetch(`${local.workers.find((w) => w.key === "token")!.url}/health`)).json()) as any;
+      assert.equal(health.service, "token");
+      assert.equal(health.env, "staging");
+      assert.equal(health.status, "ok");
+      assert.equal(health.version, (local.evaluation.outputs as any).version);
+    } finally {
+      await local.dispose();
+      fs.rmSync(state, { recursive: true, force: true });
+    }
+  });
 });
