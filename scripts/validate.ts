@@ -18,6 +18,7 @@ import { evaluateLocally, startLocal } from "../local/runner";
 
 const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 const ROUTE = "cloudflare:index/workersRoute:WorkersRoute";
+const CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain";
 
 /** One target per worker of the evaluated stack, with its declared bindings. */
 export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
@@ -25,6 +26,10 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
   for (const r of ev.resources.filter((x) => x.type === ROUTE)) {
     const script = String(r.inputs.script);
     hosts.set(script, [...(hosts.get(script) ?? []), String(r.inputs.pattern).replace(/\/\*$/, "")]);
+  }
+  for (const r of ev.resources.filter((x) => x.type === CUSTOM_DOMAIN)) {
+    const script = String(r.inputs.service);
+    hosts.set(script, [...(hosts.get(script) ?? []), String(r.inputs.hostname)]);
   }
   return ev.resources
     .filter((r) => r.type === SCRIPT)
@@ -84,17 +89,19 @@ async function main(): Promise<void> {
       local: { type: "boolean", default: false },
       "base-url": { type: "string" },
       root: { type: "string" },
+      cwd: { type: "string" },
     },
   });
   if (!values.stack) {
-    console.error("usage: npm run validate -- --stack <name> [--local | --base-url <url>] [--root <project dir>]");
+    console.error("usage: npm run validate -- --stack <name> [--local | --base-url <url>] [--cwd <project dir>]");
     process.exit(2);
   }
   if (values.local && values["base-url"]) {
     console.error("validate: give --local or --base-url, not both");
     process.exit(2);
   }
-  const root = path.resolve(values.root ?? path.join(__dirname, ".."));
+  // --cwd (as in drift, smoke, promote, graph) and --root name the project folder.
+  const root = path.resolve(values.cwd ?? values.root ?? path.join(__dirname, ".."));
   const where = values.local ? "the local runner" : values["base-url"] ?? "the deployed hostnames";
   console.log(`workers-stack validate: stack "${values.stack}" against ${where}`);
   const { ok, report } = await validateStack({ root, stack: values.stack, local: values.local, ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}) });

@@ -8,8 +8,10 @@ import { findCycle, topologicalOrder } from "../config/graph";
 import { deepMerge } from "../config/merge";
 import { buildPlan } from "../config/plan";
 import { validate } from "../config/validate";
+import { hostFor } from "../config/names";
 import { localMigrationArgs, parseDevVars } from "../local/runner";
-import { evaluate, one, referenceSystem, reveal, TEST_IDS, TYPES } from "./helpers";
+import { targetsOf } from "../scripts/validate";
+import { evaluate, one, ofType, referenceSystem, reveal, TEST_IDS, TYPES } from "./helpers";
 
 const facts = { isFile: () => true, listDir: () => ["0001_init.sql"], today: "2026-11-22" };
 const source = (system: unknown, stackSettings?: unknown) => ({
@@ -119,5 +121,30 @@ describe("local runner helpers", () => {
       "scripts/d1-migrate.js", "--database", "d", "--id", "i", "--migrations", "m", "--local", "--persist-to", "/state",
     ]);
     assert.equal(localMigrationArgs("rm -rf / --remote", "/state"), undefined);
+  });
+});
+
+describe("hostnames", () => {
+  it("derive the apex and www per stack", () => {
+    assert.equal(hostFor("@", "", "example.com"), "example.com");
+    assert.equal(hostFor("@", "-staging", "example.com"), "staging.example.com");
+    assert.equal(hostFor("www", "-staging", "example.com"), "www-staging.example.com");
+  });
+
+  it("serve a custom domain instead of CNAME + route, and validate finds its URL", async () => {
+    const system = referenceSystem();
+    delete system.workers.admin.hostnames;
+    system.workers.admin.customDomains = ["admin", "@"];
+    const ev = await evaluate("staging", { system });
+    assert.equal(ev.error, undefined, ev.error?.message);
+    const domains = ofType(ev, "cloudflare:index/workersCustomDomain:WorkersCustomDomain").map((d) => d.inputs).sort((a: any, b: any) => (a.hostname < b.hostname ? -1 : 1));
+    assert.deepEqual(domains, [
+      { accountId: TEST_IDS.accountId, zoneId: TEST_IDS.zoneId, hostname: "admin-staging.example.com", service: "tg-admin-staging" },
+      { accountId: TEST_IDS.accountId, zoneId: TEST_IDS.zoneId, hostname: "staging.example.com", service: "tg-admin-staging" },
+    ]);
+    assert.deepEqual(ofType(ev, TYPES.dns).map((d) => (d.inputs as any).name), ["bot-staging.example.com"], "no CNAME for a custom domain");
+    const targets = targetsOf(ev, "v", (_s, hosts) => (hosts[0] ? { url: `https://${hosts[0]}` } : {}));
+    assert.equal(targets.find((t) => t.key === "admin")!.url, "https://admin-staging.example.com");
+    assert.deepEqual((ev.outputs as any).workers.admin.urls, ["https://admin-staging.example.com", "https://staging.example.com"]);
   });
 });
