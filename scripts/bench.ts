@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--stack staging]`:
+ * `npm run bench [-- --only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--raw-stacks] [--stack staging]`:
  * measurements, not tests (machines are shared and noisy: medians and ratios, never thresholds).
  *
  * - program: the real program evaluated under the mock runtime for generated projects of 1, 10,
@@ -8,7 +8,9 @@
  *   resources directly (scripts/bench/baseline.ts). Each evaluation runs in a fresh process: wall
  *   time and peak RSS, median of `--runs` (`--large-runs` from 300 workers up). The headline is
  *   ours/baseline. Determinism: the registered inputs of every run of ours are compared with the
- *   first run's; the count of differing resources must be 0.
+ *   first run's; the count of differing resources must be 0. `--raw-stacks` evaluates with
+ *   ts-node's source mapping of stack traces switched off (@pulumi/pulumi captures a full stack
+ *   trace for every resource; mapping it is about a third of the evaluation time at 300 workers).
  * - depth: the longest chain of resources `pulumi up` creates one after another for the reference
  *   stacks, beside the manual steps of the seed runbook for the same system (seed 000).
  * - local: wall time from `npm start` to every worker answering /health 200, and the resident
@@ -114,12 +116,13 @@ async function benchLocal(stack: string, runs: number, machine: string): Promise
 }
 
 /** One evaluation in a fresh process: the child's own figures plus the process tree's sampled peak. */
-async function evaluateInChild(root: string, program: "ours" | "baseline"): Promise<ChildResult & { processSeconds: number; treePeakMiB: number }> {
+async function evaluateInChild(root: string, program: "ours" | "baseline", rawStacks: boolean): Promise<ChildResult & { processSeconds: number; treePeakMiB: number }> {
   const out = path.join(root, `result-${program}-${process.hrtime.bigint()}.json`);
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "bench", "evaluateChild.ts"), root, program, out], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WORKERS_STACK_BENCH_RAW_STACKS: rawStacks ? "1" : "" },
   });
   let log = "";
   child.stdout.on("data", (c: Buffer) => (log += c.toString()));
@@ -166,7 +169,7 @@ interface SizeRow {
 }
 
 /** Program section: generated projects of each size, ours and the bare baseline, fresh process per run. */
-async function benchProgram(sizes: number[], runs: number, largeRuns: number, machine: string): Promise<SizeRow[]> {
+async function benchProgram(sizes: number[], runs: number, largeRuns: number, rawStacks: boolean, machine: string): Promise<SizeRow[]> {
   const rows: SizeRow[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-program-"));
   try {
@@ -181,11 +184,11 @@ async function benchProgram(sizes: number[], runs: number, largeRuns: number, ma
       // Alternate the two programs so drift in the machine's load hits both alike. Determinism
       // needs two evaluations of ours even when a single run is asked for.
       for (let i = 0; i < Math.max(n, 2); i++) {
-        const o = await evaluateInChild(root, "ours");
+        const o = await evaluateInChild(root, "ours", rawStacks);
         if (!first) first = o.inputs;
         else differingResources(first, o.inputs).forEach((u) => differing.add(u));
         if (i < n) ours.push({ ...o, inputs: {} });
-        if (i < n) baseline.push({ ...(await evaluateInChild(root, "baseline")), inputs: {} });
+        if (i < n) baseline.push({ ...(await evaluateInChild(root, "baseline", rawStacks)), inputs: {} });
         if (process.stderr.isTTY) process.stderr.write(`  ${size} workers: run ${i + 1}/${Math.max(n, 2)} done\r`);
       }
       const summary = (xs: typeof ours) => {
@@ -217,7 +220,7 @@ async function benchProgram(sizes: number[], runs: number, largeRuns: number, ma
   if (process.stderr.isTTY) process.stderr.write(`${" ".repeat(40)}\r`);
 
   const runsNote = sizes.some((s) => s >= 300) && largeRuns !== runs ? `median of ${runs} runs (${largeRuns} from 300 workers up)` : `median of ${runs} runs`;
-  console.log(`\nprogram evaluation under the mock runtime, each run a fresh process, ${runsNote}`);
+  console.log(`\nprogram evaluation under the mock runtime, each run a fresh process, ${runsNote}${rawStacks ? ", stack traces not source-mapped (--raw-stacks)" : ""}`);
   console.log("(ours: config + validation + plan + components; bare: the same Cloudflare resources registered directly)");
   printTable(
     ["workers", "resources ours/bare", "ours time", "bare time", "time ours/bare", "ours peak RSS", "bare peak RSS", "memory ours/bare", "ms/registration ours/bare"],
@@ -242,7 +245,7 @@ async function benchProgram(sizes: number[], runs: number, largeRuns: number, ma
     ["workers", "evaluations", "resources compared", "resources with different inputs"],
     rows.map((r) => [String(r.workers), String(r.determinism.evaluations), String(r.determinism.resourcesCompared), String(r.determinism.differing)]),
   );
-  writeJson("program.json", { machine, date: new Date().toISOString(), rows });
+  writeJson(rawStacks ? "program-raw-stacks.json" : "program.json", { machine, date: new Date().toISOString(), rawStacks, rows });
   return rows;
 }
 
@@ -283,12 +286,13 @@ async function main(): Promise<void> {
       runs: { type: "string", default: "5" },
       "large-runs": { type: "string", default: "3" },
       sizes: { type: "string", default: "1,10,100,300" },
+      "raw-stacks": { type: "boolean", default: false },
       stack: { type: "string", default: "staging" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("usage: npm run bench -- [--only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--stack staging]");
+    console.log("usage: npm run bench -- [--only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--raw-stacks] [--stack staging]");
     return;
   }
   const sections = new Set(values.only.split(",").map((s) => s.trim()));
@@ -298,7 +302,7 @@ async function main(): Promise<void> {
   const sizes = values.sizes.split(",").map((s) => positive(s, "--sizes"));
   const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`;
   console.log(`workers-stack bench (${machine})`);
-  if (sections.has("program")) await benchProgram(sizes, runs, largeRuns, machine);
+  if (sections.has("program")) await benchProgram(sizes, runs, largeRuns, values["raw-stacks"], machine);
   if (sections.has("depth")) await benchDepth([...new Set([values.stack, "staging", "production"])], machine);
   if (sections.has("local")) await benchLocal(values.stack, runs, machine);
   console.log(`\nJSON in ${path.relative(process.cwd(), OUT_DIR) || "."}`);
