@@ -189,6 +189,8 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
   }
 
   const context = scriptContext(resources);
+  for (const [script, crons] of context.crons)
+    notice(`cron ${crons.join(", ")} of ${script} is declared but not fired locally (call its scheduled handler yourself)`);
   const workers: (LocalWorker & { options: Record<string, unknown> })[] = [];
   for (const script of ofType(T.script)) workers.push(workerOptions(opts.root, script, context, notice));
 
