@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--raw-stacks] [--stack staging]`:
+ * `npm run bench [-- --only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--raw-stacks] [--stack staging] [--root <project>]`:
  * measurements, not tests (machines are shared and noisy: medians and ratios, never thresholds).
  *
  * - program: the real program evaluated under the mock runtime for generated projects of 1, 10,
@@ -11,8 +11,9 @@
  *   first run's; the count of differing resources must be 0. `--raw-stacks` evaluates with
  *   ts-node's source mapping of stack traces switched off (@pulumi/pulumi captures a full stack
  *   trace for every resource; mapping it is about a third of the evaluation time at 300 workers).
- * - depth: the longest chain of resources `pulumi up` creates one after another for the reference
- *   stacks, beside the manual steps of the seed runbook for the same system (seed 000).
+ * - depth: the longest chain of resources `pulumi up` creates one after another for every stack of
+ *   the reference project (or of `--root <project>`), beside the manual steps of the seed runbook
+ *   for the same system (seed 000).
  * - local: wall time from `npm start` to every worker answering /health 200, and the resident
  *   memory of the whole process tree (node + workerd) at that moment; fresh state each run.
  *
@@ -260,23 +261,38 @@ function seedRunbook(): RunbookSteps & { source: string } {
   return { steps: 7, subSteps: 20, perStep: [3, 3, 3, 3, 3, 3, 2], source: "recorded count of seed 000" };
 }
 
-/** Depth section: the reference stacks' longest create chain beside the seed runbook's manual steps. */
-async function benchDepth(stacks: string[], machine: string): Promise<void> {
+/**
+ * Depth section: the longest create chain of each stack of a project, beside the seed runbook's
+ * manual steps when the project is this repository's reference system.
+ */
+async function benchDepth(root: string, stacks: string[], machine: string): Promise<void> {
   const depths: (DependencyDepth & { stack: string })[] = [];
-  for (const stack of stacks) depths.push({ stack, ...(await projectDependencyDepth(ROOT, stack)) });
-  const runbook = seedRunbook();
-  console.log("\ndependency depth: the longest chain of resources `pulumi up` creates one after another (custom resources only)");
+  for (const stack of stacks) depths.push({ stack, ...(await projectDependencyDepth(root, stack)) });
+  const where = path.relative(ROOT, root) || "reference stacks";
+  console.log(`\ndependency depth (${where}): the longest chain of resources \`pulumi up\` creates one after another (custom resources only)`);
   printTable(
     ["stack", "custom resources", "depth", "longest chain"],
     depths.map((d) => [d.stack, String(d.customResources), String(d.depth), d.chain.join(" → ")]),
   );
-  console.log(
-    `seed 000 runbook (the same bot by hand, ${runbook.source}): ${runbook.steps} numbered steps with ${runbook.subSteps} bulleted sub-steps ` +
-      `(${runbook.perStep.join("+")}), all manual and in order; several bullets hold more than one action ` +
-      "(e.g. `npm install`, `npm run lint`, `npm test`, `npm run typecheck` in one), and step 7 waits 24 h. " +
-      `With workers-stack: one \`pulumi up\`, whose longest chain is ${Math.max(...depths.map((d) => d.depth))} resources, created without a manual step.`,
-  );
-  writeJson("depth.json", { machine, date: new Date().toISOString(), stacks: depths, runbook });
+  const runbook = root === ROOT ? seedRunbook() : undefined;
+  if (runbook)
+    console.log(
+      `seed 000 runbook (the same bot by hand, ${runbook.source}): ${runbook.steps} numbered steps with ${runbook.subSteps} bulleted sub-steps ` +
+        `(${runbook.perStep.join("+")}), all manual and in order; several bullets hold more than one action ` +
+        "(e.g. `npm install`, `npm run lint`, `npm test`, `npm run typecheck` in one), and step 7 waits 24 h. " +
+        `With workers-stack: one \`pulumi up\`, whose longest chain is ${Math.max(...depths.map((d) => d.depth))} resources, created without a manual step.`,
+    );
+  const name = root === ROOT ? "depth.json" : `depth-${path.basename(root)}.json`;
+  writeJson(name, { machine, date: new Date().toISOString(), root: path.relative(ROOT, root) || ".", stacks: depths, ...(runbook ? { runbook } : {}) });
+}
+
+/** The stacks of a project: one per Pulumi.<stack>.yaml beside its Pulumi.yaml. */
+function stacksOf(root: string): string[] {
+  return fs
+    .readdirSync(root)
+    .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
 }
 
 async function main(): Promise<void> {
@@ -287,12 +303,13 @@ async function main(): Promise<void> {
       "large-runs": { type: "string", default: "3" },
       sizes: { type: "string", default: "1,10,100,300" },
       "raw-stacks": { type: "boolean", default: false },
+      root: { type: "string" },
       stack: { type: "string", default: "staging" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("usage: npm run bench -- [--only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--raw-stacks] [--stack staging]");
+    console.log("usage: npm run bench -- [--only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--raw-stacks] [--stack staging] [--root <project>]");
     return;
   }
   const sections = new Set(values.only.split(",").map((s) => s.trim()));
@@ -303,7 +320,9 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`;
   console.log(`workers-stack bench (${machine})`);
   if (sections.has("program")) await benchProgram(sizes, runs, largeRuns, values["raw-stacks"], machine);
-  if (sections.has("depth")) await benchDepth([...new Set([values.stack, "staging", "production"])], machine);
+  // --root: the depth of another project on this program (e.g. an example), all of its stacks.
+  const depthRoot = values.root ? path.resolve(values.root) : ROOT;
+  if (sections.has("depth")) await benchDepth(depthRoot, stacksOf(depthRoot), machine);
   if (sections.has("local")) await benchLocal(values.stack, runs, machine);
   console.log(`\nJSON in ${path.relative(process.cwd(), OUT_DIR) || "."}`);
 }
