@@ -6,6 +6,7 @@ import { KvNamespace } from "./kvNamespace";
 import { Queue } from "./queue";
 import { R2Bucket } from "./r2Bucket";
 import { StackSecrets } from "./stackSecrets";
+import { TelegramWebhook } from "./telegramWebhook";
 import { ScriptBinding, Worker } from "./worker";
 
 export interface StackArgs {
@@ -46,6 +47,7 @@ export class Stack extends pulumi.ComponentResource {
   readonly r2Buckets: Record<string, R2Bucket> = {};
   readonly workers: Record<string, Worker> = {};
   readonly hostnames: Record<string, (Hostname | CustomDomain)[]> = {};
+  readonly telegramWebhooks: Record<string, TelegramWebhook> = {};
   readonly outputs: StackOutputs;
   private readonly plan: Plan;
 
@@ -145,6 +147,23 @@ export class Stack extends pulumi.ComponentResource {
         ...w.hostnames.map((h) => new Hostname(h.host, { zoneId: plan.zoneId, host: h.host, target: plan.dnsTarget, scriptName }, parent)),
         ...w.customDomains.map((host) => new CustomDomain(host, { accountId: plan.accountId, zoneId: plan.zoneId, host, scriptName }, parent)),
       ];
+      if (w.telegram) {
+        const t = w.telegram;
+        // The same secret values the worker was just given: the two can never disagree.
+        this.telegramWebhooks[w.key] = new TelegramWebhook(
+          `${w.key}-telegram`,
+          {
+            url: t.url,
+            botToken: this.secrets.values[t.botTokenSecret]!,
+            webhookSecret: this.secrets.values[t.webhookSecretSecret]!,
+            apiBase: t.apiBase,
+            dropPendingUpdates: t.dropPendingUpdates,
+            ...(t.allowedUpdates ? { allowedUpdates: t.allowedUpdates } : {}),
+            dependsOn: [this.workers[w.key]!.script, ...this.hostnames[w.key]!],
+          },
+          parent,
+        );
+      }
     }
 
     this.outputs = {

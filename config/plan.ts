@@ -102,6 +102,15 @@ export interface PlannedWorker {
   workflows: PlannedWorkflow[];
   consumers: PlannedConsumer[];
   crons: string[];
+  /** The Telegram webhook this worker serves: its URL and which of its secrets carry token and secret. */
+  telegram?: {
+    url: string;
+    botTokenSecret: string;
+    webhookSecretSecret: string;
+    apiBase: string;
+    allowedUpdates?: string[];
+    dropPendingUpdates: boolean;
+  };
   /** Databases this worker binds: their migrations run before the worker is updated. */
   databases: string[];
   /** Workers that must exist first: service targets, hosts of bound Durable Objects and Workflows. */
@@ -201,6 +210,18 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf), className: d.className })),
       consumers: (w.consumers ?? []).map((c) => ({ ...c })),
       crons: [...(w.crons ?? [])],
+      ...(w.telegram
+        ? {
+            telegram: {
+              url: `https://${[...hosts, ...(w.customDomains ?? []).map((l) => hostFor(l, settings.hostnameSuffix, system.zone))][0]}${w.telegram.path}`,
+              botTokenSecret: w.telegram.botToken,
+              webhookSecretSecret: w.telegram.webhookSecret,
+              apiBase: w.telegram.apiBase,
+              ...(w.telegram.allowedUpdates ? { allowedUpdates: w.telegram.allowedUpdates } : {}),
+              dropPendingUpdates: w.telegram.dropPendingUpdates,
+            },
+          }
+        : {}),
       databases: uniqueSorted(bindings.flatMap((b) => (b.type === "d1" ? [b.database] : []))),
       services: edges.get(key) ?? [],
     };

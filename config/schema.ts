@@ -136,6 +136,27 @@ export const workerSchema = z.strictObject({
       }),
     )
     .optional(),
+  /**
+   * A Telegram bot served by this worker: `pulumi up` sets its webhook to
+   * `https://<first hostname><path>` with `secret_token` = the worker's webhook secret, on every
+   * change, and deletes it when the worker goes. @default no bot
+   */
+  telegram: z
+    .strictObject({
+      /** Name of the worker secret holding the bot token. @default TELEGRAM_BOT_TOKEN */
+      botToken: bindingName.default("TELEGRAM_BOT_TOKEN"),
+      /** Name of the worker secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token. @default TELEGRAM_WEBHOOK_SECRET */
+      webhookSecret: bindingName.default("TELEGRAM_WEBHOOK_SECRET"),
+      /** Path of the webhook on the worker's first hostname. @default /telegram/webhook */
+      path: z.string().regex(/^\/[A-Za-z0-9/_.-]*$/, { error: "must be a URL path starting with /" }).default("/telegram/webhook"),
+      /** Update types to receive, e.g. [message, callback_query]. @default Telegram's default */
+      allowedUpdates: z.array(z.string().min(1)).optional(),
+      /** Drop updates that queued up while no webhook was set. @default false */
+      dropPendingUpdates: z.boolean().default(false),
+      /** Telegram Bot API base URL (tests point it at a local fake). @default https://api.telegram.org */
+      apiBase: z.url({ error: "must be a URL such as https://api.telegram.org" }).default("https://api.telegram.org"),
+    })
+    .optional(),
   /** Cron schedules (five fields, UTC), e.g. `["0 * * * *"]`. @default [] */
   crons: z.array(z.string().regex(CRON, { error: "must be a cron expression of five fields, e.g. */15 * * * *" })).optional(),
 });

@@ -283,6 +283,15 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
       if (other) issues.push({ path, message: `queue "${c.queue}" is already consumed by worker "${other}"`, hint: "a Cloudflare queue has one consumer worker" });
       else consumerOf.set(c.queue, key);
     });
+    if (worker.telegram) {
+      const t = worker.telegram;
+      for (const [field, name] of [["botToken", t.botToken], ["webhookSecret", t.webhookSecret]] as const) {
+        if (!(worker.secrets ?? []).includes(name))
+          issues.push({ path: `${at}.telegram.${field}`, message: `${name} is not one of this worker's secrets`, hint: `add "${name}" to system.workers.${key}.secrets (the webhook and the worker must share it)` });
+      }
+      if ((worker.hostnames ?? []).length + (worker.customDomains ?? []).length === 0)
+        issues.push({ path: `${at}.telegram`, message: "a Telegram webhook needs a public URL: the worker has no hostname", hint: `add hostnames: [${key}]` });
+    }
     const seen = new Set<string>();
     for (const what of ["hostnames", "customDomains"] as const) {
       for (const label of worker[what] ?? []) {

@@ -83,11 +83,12 @@ export function mockId(type: string, name: string, importId?: string): string {
 }
 
 /** A deterministic stand-in for a generated password: letters and digits, `length` long. */
-export function mockPassword(seed: string, stack: string, name: string, length: number): string {
+export function mockPassword(seed: string, stack: string, name: string, length: number, keepers: unknown = {}): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   let out = "";
   for (let i = 0; out.length < length; i++) {
-    for (const byte of crypto.createHash("sha256").update(`${seed}\0${stack}\0${name}\0${i}`).digest()) {
+    // Keepers are part of the seed, as a change of keepers makes the real provider generate anew.
+    for (const byte of crypto.createHash("sha256").update(`${seed}\0${stack}\0${name}\0${JSON.stringify(keepers)}\0${i}`).digest()) {
       if (out.length < length) out += alphabet[byte % alphabet.length];
     }
   }
@@ -120,7 +121,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
         // Outputs the provider computes that the program reads back.
         if (args.type === "cloudflare:index/queue:Queue") state.queueId = id;
         if (args.type === "random:index/randomPassword:RandomPassword")
-          state.result = mockPassword(opts.seed ?? "workers-stack", opts.stack, args.name, Number(args.inputs.length));
+          state.result = mockPassword(opts.seed ?? "workers-stack", opts.stack, args.name, Number(args.inputs.length), args.inputs.keepers);
         return { id, state };
       },
       call(args) {

@@ -26,7 +26,7 @@ describe("reference stacks under the mock runtime", () => {
   it("register exactly the declared Cloudflare resources", () => {
     const count = (ev: Evaluation) =>
       Object.fromEntries(Object.entries(TYPES).map(([k, t]) => [k, ofType(ev, t).length]));
-    const expected = { d1: 1, kv: 1, script: 2, dns: 2, route: 2, command: 1, password: 2 };
+    const expected = { d1: 1, kv: 1, script: 2, dns: 2, route: 2, command: 2, password: 2 }; // commands: migrations, Telegram webhook
     assert.deepEqual(count(staging), expected);
     assert.deepEqual(count(production), expected);
   });
