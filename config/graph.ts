@@ -19,7 +19,7 @@ export function deployEdges(system: Pick<SystemConfig, "workers">): Map<string, 
   for (const [key, worker] of Object.entries(system.workers)) {
     const targets = Object.values(worker.bindings ?? {})
       .map((b) => b.service ?? (b.durableObject !== undefined ? b.worker : undefined) ?? (b.workflow !== undefined ? wfHosts.get(b.workflow) : undefined))
-      .filter((s): s is string => s !== undefined && s !== key && s in system.workers);
+      .filter((s): s is string => s !== undefined && s !== key && Object.hasOwn(system.workers, s));
     edges.set(key, [...new Set(targets)].sort());
   }
   return edges;

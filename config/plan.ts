@@ -150,25 +150,25 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     key,
     name: name(key),
     ...(db.migrations ? { migrationsDir: db.migrations } : {}),
-    ...(settings.imports?.databases?.[key] ? { importId: settings.imports.databases[key] } : {}),
+    ...(imported(settings.imports?.databases, key) ? { importId: settings.imports!.databases![key]! } : {}),
   }));
   const kvNamespaces: PlannedKvNamespace[] = sortedEntries(system.kvNamespaces).map(([key]) => ({
     key,
     title: name(key),
-    ...(settings.imports?.kvNamespaces?.[key] ? { importId: settings.imports.kvNamespaces[key] } : {}),
+    ...(imported(settings.imports?.kvNamespaces, key) ? { importId: settings.imports!.kvNamespaces![key]! } : {}),
   }));
   const queues: PlannedQueue[] = sortedEntries(system.queues).map(([key, q]) => ({
     key,
     name: name(key),
     ...(q.deadLetterQueue ? { deadLetterQueue: q.deadLetterQueue } : {}),
-    ...(settings.imports?.queues?.[key] ? { importId: settings.imports.queues[key] } : {}),
+    ...(imported(settings.imports?.queues, key) ? { importId: settings.imports!.queues![key]! } : {}),
   }));
   const r2Buckets: PlannedR2Bucket[] = sortedEntries(system.r2Buckets).map(([key, b]) => ({
     key,
     name: name(key),
     ...(b.location ? { location: b.location } : {}),
     ...(b.jurisdiction ? { jurisdiction: b.jurisdiction } : {}),
-    adopt: settings.imports?.r2Buckets?.[key] === true,
+    adopt: imported(settings.imports?.r2Buckets, key),
   }));
   const secrets: PlannedSecret[] = sortedEntries(system.secrets).map(([secretName, s]) =>
     s.generate ? { name: secretName, source: "generate", length: s.generate.length, rotation: s.generate.rotation } : { name: secretName, source: "config" },
@@ -244,6 +244,11 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     secrets,
     workers,
   };
+}
+
+/** An own key of the imports record (never one of Object.prototype's). */
+function imported(record: Record<string, unknown> | undefined, key: string): boolean {
+  return record !== undefined && Object.hasOwn(record, key) && Boolean(record[key]);
 }
 
 function sortedEntries<T>(record: Record<string, T> | undefined): [string, T][] {

@@ -74,6 +74,14 @@ const SECRET_VALUE = [
 ];
 const MIGRATION_FILE = /^(\d+)_[^/]+\.sql$/;
 
+/**
+ * True when `key` is one of the record's own keys. Names such as `constructor` or `toString` are
+ * valid keys and identifiers; `record[key]` would find Object.prototype's instead.
+ */
+export function own(record: Record<string, unknown> | undefined, key: string): boolean {
+  return record !== undefined && Object.hasOwn(record, key);
+}
+
 export function isPlaceholder(value: string): boolean {
   return PLACEHOLDER.test(value) || ALL_ZERO.test(value);
 }
@@ -114,22 +122,22 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
 
   // 4. Adopted resources.
   for (const [key, id] of Object.entries(settings.imports?.databases ?? {})) {
-    if (!system.databases?.[key] && !system.invalid.has(`databases.${key}`))
+    if (!own(system.databases, key) && !system.invalid.has(`databases.${key}`))
       issues.push({ path: `stack.imports.databases.${key}`, message: `database "${key}" is not declared`, hint: known("databases", system.databases) });
     checkId(id, `stack.imports.databases.${key}`, UUID, "a D1 database id (UUID)", stack, issues, true, false);
   }
   for (const [key, id] of Object.entries(settings.imports?.kvNamespaces ?? {})) {
-    if (!system.kvNamespaces?.[key] && !system.invalid.has(`kvNamespaces.${key}`))
+    if (!own(system.kvNamespaces, key) && !system.invalid.has(`kvNamespaces.${key}`))
       issues.push({ path: `stack.imports.kvNamespaces.${key}`, message: `KV namespace "${key}" is not declared`, hint: known("kvNamespaces", system.kvNamespaces) });
     checkId(id, `stack.imports.kvNamespaces.${key}`, HEX32, "a 32-character hex KV namespace id", stack, issues, true, false);
   }
   for (const [key, id] of Object.entries(settings.imports?.queues ?? {})) {
-    if (!system.queues?.[key] && !system.invalid.has(`queues.${key}`))
+    if (!own(system.queues, key) && !system.invalid.has(`queues.${key}`))
       issues.push({ path: `stack.imports.queues.${key}`, message: `queue "${key}" is not declared`, hint: known("queues", system.queues) });
     checkId(id, `stack.imports.queues.${key}`, HEX32, "a 32-character hex queue id", stack, issues, true, false);
   }
   for (const key of Object.keys(settings.imports?.r2Buckets ?? {})) {
-    if (!system.r2Buckets?.[key] && !system.invalid.has(`r2Buckets.${key}`))
+    if (!own(system.r2Buckets, key) && !system.invalid.has(`r2Buckets.${key}`))
       issues.push({ path: `stack.imports.r2Buckets.${key}`, message: `R2 bucket "${key}" is not declared`, hint: known("r2Buckets", system.r2Buckets) });
   }
 
@@ -139,7 +147,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     if (dlq === undefined) continue;
     const path = `system.queues.${key}.deadLetterQueue`;
     if (dlq === key) issues.push({ path, message: "a queue cannot be its own dead-letter queue" });
-    else if (!system.queues?.[dlq] && !system.invalid.has(`queues.${dlq}`)) issues.push({ path, message: `queue "${dlq}" is not declared`, hint: known("queues", system.queues) });
+    else if (!own(system.queues, dlq) && !system.invalid.has(`queues.${dlq}`)) issues.push({ path, message: `queue "${dlq}" is not declared`, hint: known("queues", system.queues) });
   }
   const dlqCycle = findCycle(
     new Map(Object.entries(system.queues ?? {}).map(([k, q]) => [k, q.deadLetterQueue && q.deadLetterQueue !== k ? [q.deadLetterQueue] : []])),
@@ -215,7 +223,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     for (const [name, value] of Object.entries(worker.vars ?? {})) {
       claim(name, "vars");
       const path = `${at}.vars.${name}`;
-      if (system.secrets?.[name])
+      if (own(system.secrets, name))
         issues.push({ path, message: `${name} is declared as a secret and cannot also be a plain var`, hint: `remove it from vars and list "${name}" under the worker's secrets` });
       else if (SECRET_NAME.test(name))
         issues.push({ path, message: `${name} looks like a secret given in plaintext`, hint: `declare it under system.secrets (from: config, then pulumi config set --secret ${name} <value> --stack ${stack}) and list it in the worker's secrets` });
@@ -232,32 +240,32 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     }
     for (const name of worker.secrets ?? []) {
       claim(name, "secrets");
-      if (!system.secrets?.[name] && !system.invalid.has(`secrets.${name}`))
+      if (!own(system.secrets, name) && !system.invalid.has(`secrets.${name}`))
         issues.push({ path: `${at}.secrets`, message: `secret ${name} is not declared`, hint: `declare it under system.secrets: ${name}: { from: config } or { generate: { length: 32 } }` });
     }
     for (const [name, binding] of Object.entries(worker.bindings ?? {})) {
       claim(name, "bindings");
       const path = `${at}.bindings.${name}`;
-      if (binding.d1 !== undefined && !system.databases?.[binding.d1] && !system.invalid.has(`databases.${binding.d1}`))
+      if (binding.d1 !== undefined && !own(system.databases, binding.d1) && !system.invalid.has(`databases.${binding.d1}`))
         issues.push({ path, message: `D1 database "${binding.d1}" is not declared`, hint: known("databases", system.databases) });
-      if (binding.kv !== undefined && !system.kvNamespaces?.[binding.kv] && !system.invalid.has(`kvNamespaces.${binding.kv}`))
+      if (binding.kv !== undefined && !own(system.kvNamespaces, binding.kv) && !system.invalid.has(`kvNamespaces.${binding.kv}`))
         issues.push({ path, message: `KV namespace "${binding.kv}" is not declared`, hint: known("kvNamespaces", system.kvNamespaces) });
       if (binding.service !== undefined) {
         if (binding.service === key) issues.push({ path, message: "a worker cannot bind itself as a service" });
-        else if (!system.workers[binding.service] && !system.invalid.has(`workers.${binding.service}`))
+        else if (!own(system.workers, binding.service) && !system.invalid.has(`workers.${binding.service}`))
           issues.push({ path, message: `worker "${binding.service}" is not declared`, hint: known("workers", system.workers) });
       }
-      if (binding.queue !== undefined && !system.queues?.[binding.queue] && !system.invalid.has(`queues.${binding.queue}`))
+      if (binding.queue !== undefined && !own(system.queues, binding.queue) && !system.invalid.has(`queues.${binding.queue}`))
         issues.push({ path, message: `queue "${binding.queue}" is not declared`, hint: known("queues", system.queues) });
-      if (binding.r2 !== undefined && !system.r2Buckets?.[binding.r2] && !system.invalid.has(`r2Buckets.${binding.r2}`))
+      if (binding.r2 !== undefined && !own(system.r2Buckets, binding.r2) && !system.invalid.has(`r2Buckets.${binding.r2}`))
         issues.push({ path, message: `R2 bucket "${binding.r2}" is not declared`, hint: known("r2Buckets", system.r2Buckets) });
       if (binding.durableObject !== undefined) {
         const hostKey = binding.worker ?? key;
-        const host = system.workers[hostKey];
+        const host = own(system.workers, hostKey) ? system.workers[hostKey] : undefined;
         if (!host) {
           if (!system.invalid.has(`workers.${hostKey}`)) issues.push({ path, message: `worker "${hostKey}" is not declared`, hint: known("workers", system.workers) });
-        } else if (!host.durableObjects?.[binding.durableObject]) {
-          const hosted = Object.entries(system.workers).filter(([, w]) => w.durableObjects?.[binding.durableObject!]).map(([k]) => k);
+        } else if (!own(host.durableObjects, binding.durableObject)) {
+          const hosted = Object.entries(system.workers).filter(([, w]) => own(w.durableObjects, binding.durableObject!)).map(([k]) => k);
           issues.push({
             path,
             message: `no worker hosts Durable Object class ${binding.durableObject}${binding.worker ? ` (worker "${hostKey}" does not)` : " in this worker"}`,
@@ -275,7 +283,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     }
     (worker.consumers ?? []).forEach((c, i) => {
       const path = `${at}.consumers.${i}.queue`;
-      if (!system.queues?.[c.queue]) {
+      if (!own(system.queues, c.queue)) {
         if (!system.invalid.has(`queues.${c.queue}`)) issues.push({ path, message: `consumer for undeclared queue "${c.queue}"`, hint: known("queues", system.queues) });
         return;
       }

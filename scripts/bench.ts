@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--raw-stacks] [--stack staging] [--root <project>]`:
+ * `npm run bench [-- --only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--stack staging] [--root <project>]`:
  * measurements, not tests (machines are shared and noisy: medians and ratios, never thresholds).
  *
  * - program: the real program evaluated under the mock runtime for generated projects of 1, 10,
@@ -8,9 +8,9 @@
  *   resources directly (scripts/bench/baseline.ts). Each evaluation runs in a fresh process: wall
  *   time and peak RSS, median of `--runs` (`--large-runs` from 300 workers up). The headline is
  *   ours/baseline. Determinism: the registered inputs of every run of ours are compared with the
- *   first run's; the count of differing resources must be 0. `--raw-stacks` evaluates with
- *   ts-node's source mapping of stack traces switched off (@pulumi/pulumi captures a full stack
- *   trace for every resource; mapping it is about a third of the evaluation time at 300 workers).
+ *   first run's; the count of differing resources must be 0. (evaluateStack switches off ts-node's
+ *   source mapping of the stack trace @pulumi/pulumi captures per resource: it was about a third
+ *   of the evaluation time at 300 workers.)
  * - depth: the longest chain of resources `pulumi up` creates one after another for every stack of
  *   the reference project (or of `--root <project>`), beside the manual steps of the seed runbook
  *   for the same system (seed 000).
@@ -302,14 +302,13 @@ async function main(): Promise<void> {
       runs: { type: "string", default: "5" },
       "large-runs": { type: "string", default: "3" },
       sizes: { type: "string", default: "1,10,100,300" },
-      "raw-stacks": { type: "boolean", default: false },
       root: { type: "string" },
       stack: { type: "string", default: "staging" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("usage: npm run bench -- [--only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--raw-stacks] [--stack staging] [--root <project>]");
+    console.log("usage: npm run bench -- [--only program,depth,local] [--runs 5] [--large-runs 3] [--sizes 1,10,100,300] [--stack staging] [--root <project>]");
     return;
   }
   const sections = new Set(values.only.split(",").map((s) => s.trim()));
@@ -319,7 +318,7 @@ async function main(): Promise<void> {
   const sizes = values.sizes.split(",").map((s) => positive(s, "--sizes"));
   const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`;
   console.log(`workers-stack bench (${machine})`);
-  if (sections.has("program")) await benchProgram(sizes, runs, largeRuns, values["raw-stacks"], machine);
+  if (sections.has("program")) await benchProgram(sizes, runs, largeRuns, false, machine);
   // --root: the depth of another project on this program (e.g. an example), all of its stacks.
   const depthRoot = values.root ? path.resolve(values.root) : ROOT;
   if (sections.has("depth")) await benchDepth(depthRoot, stacksOf(depthRoot), machine);

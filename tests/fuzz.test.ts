@@ -34,7 +34,7 @@ const PROTO_KEYS = ["__proto__", "constructor", "toString", "hasOwnProperty", "v
  * `{ d1: constructor }`, is accepted; see "names that Object.prototype also has" below): turn it on
  * with that fix, so the whole fuzzing covers them again.
  */
-const FUZZ_PROTOTYPE_KEYS = false;
+const FUZZ_PROTOTYPE_KEYS = true;
 const ODD_KEYS = [...(FUZZ_PROTOTYPE_KEYS ? PROTO_KEYS : []), "", " ", "ключ", "键", "🙂", "a.b", HUGE, "Main", "-x"];
 const maybeProto = (...names: string[]) => (FUZZ_PROTOTYPE_KEYS ? names : []);
 
