@@ -6,8 +6,8 @@
 import * as http from "node:http";
 import * as https from "node:https";
 
-/** The program's binding types, as the worker's `/health` names them. */
-const REPORTED_TYPE: Record<string, string> = {
+/** The program's binding types, as the worker's `/health` (and the local runner's table) names them. */
+export const REPORTED_TYPE: Record<string, string> = {
   plain_text: "var",
   json: "json",
   secret_text: "secret",

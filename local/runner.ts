@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { deepMerge, isPlainObject } from "../config/merge";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
+import { REPORTED_TYPE } from "./healthCheck";
 import { readStackConfig } from "./pulumiConfig";
 
 const T = {
@@ -343,17 +344,6 @@ function workerOptions(
   };
 }
 
-const SHORT_TYPE: Record<string, string> = {
-  secret_text: "secret",
-  json: "json",
-  d1: "d1",
-  kv_namespace: "kv",
-  service: "service",
-  queue: "queue",
-  r2_bucket: "r2",
-  durable_object_namespace: "do",
-  workflow: "workflow",
-};
 
 /** The table `npm start` prints. */
 export function describeLocal(local: LocalStack): string {
@@ -363,7 +353,7 @@ export function describeLocal(local: LocalStack): string {
     w.url,
     w.hosts.join(" ") || "-",
     Object.entries(w.bindings)
-      .map(([n, t]) => `${n}${SHORT_TYPE[t] ? `(${SHORT_TYPE[t]})` : ""}`)
+      .map(([n, t]) => `${n}${t === "plain_text" ? "" : `(${REPORTED_TYPE[t] ?? t})`}`)
       .join(" "),
   ]);
   const head = ["worker", "script", "direct URL", "hostnames", "bindings"];

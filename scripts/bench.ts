@@ -66,11 +66,11 @@ export function treeRss(pid: number): number {
 }
 
 /** One cold start of `npm start` for a stack: seconds to all healthy, and tree RSS then. */
-async function startOnce(stack: string): Promise<{ seconds: number; rssMiB: number; workers: number }> {
+async function startOnce(stack: string, project: string): Promise<{ seconds: number; rssMiB: number; workers: number }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-"));
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "local/start.ts", "--stack", stack, "--port", String(port), "--fresh", "--state", state], {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "local/start.ts", "--stack", stack, "--project", project, "--port", String(port), "--fresh", "--state", state], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -100,10 +100,12 @@ async function startOnce(stack: string): Promise<{ seconds: number; rssMiB: numb
 }
 
 /** Local runner section: cold starts of `npm start` for one stack. */
-async function benchLocal(stack: string, runs: number, machine: string): Promise<void> {
+async function benchLocal(root: string, stack: string, runs: number, machine: string): Promise<void> {
   const samples: { seconds: number; rssMiB: number; workers: number }[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await startOnce(stack));
+  for (let i = 0; i < runs; i++) samples.push(await startOnce(stack, root));
+  const project = path.relative(ROOT, root) || ".";
   const row = {
+    project,
     stack,
     workers: samples[0]!.workers,
     runs,
@@ -112,8 +114,8 @@ async function benchLocal(stack: string, runs: number, machine: string): Promise
     samples,
   };
   console.log(`\nlocal runner, median of ${runs} cold starts`);
-  printTable(["stack", "workers", "start→all healthy", "memory (node + workerd)"], [[row.stack, String(row.workers), `${row.medianSeconds} s`, `${row.medianRssMiB} MiB`]]);
-  writeJson(`local-${stack}.json`, { machine, date: new Date().toISOString(), ...row });
+  printTable(["project", "stack", "workers", "start→all healthy", "memory (node + workerd)"], [[project, row.stack, String(row.workers), `${row.medianSeconds} s`, `${row.medianRssMiB} MiB`]]);
+  writeJson(`local-${project === "." ? "" : `${path.basename(root)}-`}${stack}.json`, { machine, date: new Date().toISOString(), ...row });
 }
 
 /** One evaluation in a fresh process: the child's own figures plus the process tree's sampled peak. */
@@ -319,10 +321,10 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`;
   console.log(`workers-stack bench (${machine})`);
   if (sections.has("program")) await benchProgram(sizes, runs, largeRuns, false, machine);
-  // --root: the depth of another project on this program (e.g. an example), all of its stacks.
+  // --root: another project on this program (e.g. an example): its depth (all stacks) and local start.
   const depthRoot = values.root ? path.resolve(values.root) : ROOT;
   if (sections.has("depth")) await benchDepth(depthRoot, stacksOf(depthRoot), machine);
-  if (sections.has("local")) await benchLocal(values.stack, runs, machine);
+  if (sections.has("local")) await benchLocal(depthRoot, values.stack, runs, machine);
   console.log(`\nJSON in ${path.relative(process.cwd(), OUT_DIR) || "."}`);
 }
 

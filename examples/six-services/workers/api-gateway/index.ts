@@ -1,5 +1,6 @@
 /** api-gateway: sample worker of the six-services example; /health checks every binding it declares. */
-import { BaseEnv, BindingKind, fail, health } from "../../../../workers/shared/http";
+import type { BindingKind } from "../../../../workers/shared/http";
+import { sampleWorker } from "../../../../workers/shared/sample";
 
 const NEEDS: Record<string, BindingKind> = {
   AUTH_SERVICE: "service",
@@ -10,18 +11,4 @@ const NEEDS: Record<string, BindingKind> = {
   CLERK_JWT_SECRET: "secret",
 };
 
-type Env = BaseEnv & Record<string, unknown>;
-
-export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
-    if ((url.pathname === "/health" || url.pathname === "/version") && request.method === "GET") return health("api-gateway", env, NEEDS, true);
-    // Every service this worker binds, asked for its /health through the binding itself.
-    if (url.pathname === "/_services" && request.method === "GET") {
-      const names = ["AUTH_SERVICE", "CONTENT_SERVICE", "REFERRAL_SERVICE", "POINTS_SERVICE"];
-      const answers = await Promise.all(names.map(async (n) => [n, (await (env[n] as Fetcher).fetch("https://internal/health")).status] as const));
-      return Response.json(Object.fromEntries(answers));
-    }
-    return fail(404, "not found");
-  },
-} satisfies ExportedHandler<Env>;
+export default sampleWorker("api-gateway", NEEDS, { uniform: true });

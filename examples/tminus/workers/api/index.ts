@@ -1,6 +1,7 @@
 /** api: sample worker of the tminus example; /health checks every binding it declares. */
 import { DurableObject } from "cloudflare:workers";
-import { BaseEnv, BindingKind, fail, health } from "../../../../workers/shared/http";
+import type { BindingKind } from "../../../../workers/shared/http";
+import { type SampleEnv, sampleWorker } from "../../../../workers/shared/sample";
 
 const NEEDS: Record<string, BindingKind> = {
   DB: "d1",
@@ -19,10 +20,8 @@ const NEEDS: Record<string, BindingKind> = {
   MS_CLIENT_SECRET: "secret",
 };
 
-type Env = BaseEnv & Record<string, unknown>;
-
-/** Durable Object hosted by this worker (a SQLite-backed class). */
-export class UserGraphDO extends DurableObject<Env> {
+/** Durable Object hosted by this worker (SQLite-backed). */
+export class UserGraphDO extends DurableObject<SampleEnv> {
   override async fetch(): Promise<Response> {
     const n = ((await this.ctx.storage.get<number>("n")) ?? 0) + 1;
     await this.ctx.storage.put("n", n);
@@ -30,8 +29,8 @@ export class UserGraphDO extends DurableObject<Env> {
   }
 }
 
-/** Durable Object hosted by this worker (a SQLite-backed class). */
-export class AccountDO extends DurableObject<Env> {
+/** Durable Object hosted by this worker (SQLite-backed). */
+export class AccountDO extends DurableObject<SampleEnv> {
   override async fetch(): Promise<Response> {
     const n = ((await this.ctx.storage.get<number>("n")) ?? 0) + 1;
     await this.ctx.storage.put("n", n);
@@ -39,10 +38,4 @@ export class AccountDO extends DurableObject<Env> {
   }
 }
 
-export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === "/health" && request.method === "GET") return health("api", env, NEEDS);
-    return fail(404, "not found");
-  },
-} satisfies ExportedHandler<Env>;
+export default sampleWorker("api", NEEDS);

@@ -1,22 +1,9 @@
 /** app-gateway: sample worker of the tminus example; /health checks every binding it declares. */
-import { BaseEnv, BindingKind, fail, health } from "../../../../workers/shared/http";
+import type { BindingKind } from "../../../../workers/shared/http";
+import { sampleWorker } from "../../../../workers/shared/sample";
 
 const NEEDS: Record<string, BindingKind> = {
   API: "service",
 };
 
-type Env = BaseEnv & Record<string, unknown>;
-
-export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === "/health" && request.method === "GET") return health("app-gateway", env, NEEDS);
-    // Every service this worker binds, asked for its /health through the binding itself.
-    if (url.pathname === "/_services" && request.method === "GET") {
-      const names = ["API"];
-      const answers = await Promise.all(names.map(async (n) => [n, (await (env[n] as Fetcher).fetch("https://internal/health")).status] as const));
-      return Response.json(Object.fromEntries(answers));
-    }
-    return fail(404, "not found");
-  },
-} satisfies ExportedHandler<Env>;
+export default sampleWorker("app-gateway", NEEDS);
