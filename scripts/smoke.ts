@@ -15,14 +15,11 @@
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { Evaluation } from "../local/evaluate";
-import { evaluateLocally, startLocal } from "../local/runner";
-import { targetsOf } from "./validate";
+import { withTargets } from "../local/targets";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
@@ -169,10 +166,6 @@ export function formatSmoke(results: SmokeResult[]): string {
   return lines.join("\n");
 }
 
-function smokeTargets(ev: Evaluation, url: Parameters<typeof targetsOf>[2]): SmokeTarget[] {
-  return targetsOf(ev, "", url).map((t) => ({ key: t.key, scriptName: t.scriptName, ...(t.url ? { url: t.url } : {}), ...(t.host ? { host: t.host } : {}) }));
-}
-
 export interface SmokeOptions {
   root: string;
   stack: string;
@@ -187,31 +180,12 @@ export interface SmokeOptions {
 /** Loads the stack's smoke file, resolves the workers' URLs and runs the checks. Throws SmokeFileError on a bad file. */
 export async function runSmoke(opts: SmokeOptions): Promise<{ ok: boolean; report: string; results: SmokeResult[] }> {
   const { file, checks } = loadSmokeFile(opts.root, opts.stack, opts.file);
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "workers-stack-smoke-"));
-  const plain = opts.plain ? { plain: opts.plain } : {};
-  try {
-    if (opts.local) {
-      const local = await startLocal({ root: opts.root, stack: opts.stack, port: 0, stateDir, log: opts.log ?? (() => undefined), ...plain });
-      try {
-        const targets = smokeTargets(local.evaluation, (scriptName) => ({ url: local.workers.find((w) => w.scriptName === scriptName)?.url }));
-        checkTargets(file, checks, targets, opts.stack);
-        const results = await runChecks(checks, targets);
-        return { ok: results.every((r) => r.ok), report: formatSmoke(results), results };
-      } finally {
-        await local.dispose();
-      }
-    }
-    // Only the declaration is needed: secret values are made up, nothing is started.
-    const ev = await evaluateLocally({ root: opts.root, stack: opts.stack, ...plain }, stateDir, () => undefined);
-    const targets = smokeTargets(ev, (_s, hosts) =>
-      opts.baseUrl ? { url: opts.baseUrl, ...(hosts[0] ? { host: hosts[0] } : {}) } : hosts[0] ? { url: `https://${hosts[0]}` } : {},
-    );
+  return withTargets({ ...opts, log: opts.log ?? (() => undefined) }, async (health) => {
+    const targets: SmokeTarget[] = health.map((t) => ({ key: t.key, scriptName: t.scriptName, ...(t.url ? { url: t.url } : {}), ...(t.host ? { host: t.host } : {}) }));
     checkTargets(file, checks, targets, opts.stack);
     const results = await runChecks(checks, targets);
     return { ok: results.every((r) => r.ok), report: formatSmoke(results), results };
-  } finally {
-    fs.rmSync(stateDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function main(): Promise<number> {

@@ -1,0 +1,80 @@
+/**
+ * Where each worker of a stack answers, for the commands that call them (`npm run validate`,
+ * `npm run smoke`): the deployed hostnames, one base URL reached with Host headers, or the local
+ * runner started for the occasion.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Evaluation, reveal } from "./evaluate";
+import { HealthTarget } from "./healthCheck";
+import { evaluateLocally, startLocal } from "./runner";
+
+const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
+const ROUTE = "cloudflare:index/workersRoute:WorkersRoute";
+const CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain";
+
+/** One target per worker of the evaluated stack, with its declared bindings and hostnames. */
+export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
+  const hosts = new Map<string, string[]>();
+  const add = (script: string, host: string) => hosts.set(script, [...(hosts.get(script) ?? []), host]);
+  for (const r of ev.resources.filter((x) => x.type === ROUTE)) add(String(r.inputs.script), String(r.inputs.pattern).replace(/\/\*$/, ""));
+  for (const r of ev.resources.filter((x) => x.type === CUSTOM_DOMAIN)) add(String(r.inputs.service), String(r.inputs.hostname));
+  return ev.resources
+    .filter((r) => r.type === SCRIPT)
+    .map((r) => {
+      const inputs = r.inputs as { scriptName: string; bindings: unknown };
+      const bindings = (reveal(inputs.bindings) ?? []) as { name: string; type: string }[];
+      const where = url(inputs.scriptName, hosts.get(inputs.scriptName) ?? []);
+      return {
+        key: r.name,
+        scriptName: inputs.scriptName,
+        declared: Object.fromEntries(bindings.map((b) => [b.name, b.type])),
+        ...(where.url ? { url: where.url } : {}),
+        ...(where.host ? { host: where.host } : {}),
+        expectEnvironment: ev.stack,
+        expectVersion: String((ev.outputs as { version?: string } | undefined)?.version ?? version),
+      };
+    });
+}
+
+export interface TargetOptions {
+  root: string;
+  stack: string;
+  /** Start the stack in the local runner and use each worker's direct URL. */
+  local?: boolean;
+  /** One address for all workers, each reached by its hostname in the Host header. */
+  baseUrl?: string;
+  /** Config keys to replace (tests). */
+  plain?: Record<string, string>;
+  /** Where the local runner's notices go. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Resolves every worker's target and runs `use` with them; a local runner started here is stopped
+ * (and its state removed) when `use` is done.
+ */
+export async function withTargets<T>(opts: TargetOptions, use: (targets: HealthTarget[], ev: Evaluation) => Promise<T>): Promise<T> {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "workers-stack-targets-"));
+  const plain = opts.plain ? { plain: opts.plain } : {};
+  try {
+    if (opts.local) {
+      const local = await startLocal({ root: opts.root, stack: opts.stack, port: 0, stateDir, log: opts.log ?? ((l) => console.log(l)), ...plain });
+      try {
+        const targets = targetsOf(local.evaluation, "", (scriptName) => ({ url: local.workers.find((w) => w.scriptName === scriptName)?.url }));
+        return await use(targets, local.evaluation);
+      } finally {
+        await local.dispose();
+      }
+    }
+    // Only the declaration is needed here: secret values are made up, nothing is started.
+    const ev = await evaluateLocally({ root: opts.root, stack: opts.stack, ...plain }, stateDir, () => undefined);
+    const targets = targetsOf(ev, "", (_s, hosts) =>
+      opts.baseUrl ? { url: opts.baseUrl, ...(hosts[0] ? { host: hosts[0] } : {}) } : hosts[0] ? { url: `https://${hosts[0]}` } : {},
+    );
+    return await use(targets, ev);
+  } finally {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
