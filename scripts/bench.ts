@@ -25,9 +25,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { httpGet } from "../local/healthCheck";
+import { evaluateLocally } from "../local/runner";
 import { countRunbookSteps, DependencyDepth, projectDependencyDepth, RunbookSteps } from "./bench/depth";
 import type { ChildResult } from "./bench/evaluateChild";
 import { generateProject } from "./bench/generate";
+import { wranglerDevOnce } from "./bench/wranglerDev";
 
 const ROOT = path.resolve(__dirname, "..");
 const OUT_DIR = path.join(ROOT, ".workers-stack", "bench");
@@ -99,23 +101,45 @@ async function startOnce(stack: string, project: string): Promise<{ seconds: num
   }
 }
 
-/** Local runner section: cold starts of `npm start` for one stack. */
+/**
+ * Local runner section: cold starts of `npm start` for one stack, and beside them the same workers
+ * brought up the way the seed teams did it, one `wrangler dev` process each.
+ */
 async function benchLocal(root: string, stack: string, runs: number, machine: string): Promise<void> {
   const samples: { seconds: number; rssMiB: number; workers: number }[] = [];
   for (let i = 0; i < runs; i++) samples.push(await startOnce(stack, root));
   const project = path.relative(ROOT, root) || ".";
-  const row = {
-    project,
-    stack,
-    workers: samples[0]!.workers,
-    runs,
-    medianSeconds: round(median(samples.map((s) => s.seconds)), 2),
-    medianRssMiB: round(median(samples.map((s) => s.rssMiB)), 0),
-    samples,
-  };
-  console.log(`\nlocal runner, median of ${runs} cold starts`);
-  printTable(["project", "stack", "workers", "start→all healthy", "memory (node + workerd)"], [[project, row.stack, String(row.workers), `${row.medianSeconds} s`, `${row.medianRssMiB} MiB`]]);
-  writeJson(`local-${project === "." ? "" : `${path.basename(root)}-`}${stack}.json`, { machine, date: new Date().toISOString(), ...row });
+
+  const evalState = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-eval-"));
+  const ev = await evaluateLocally({ root, stack }, evalState, () => undefined);
+  fs.rmSync(evalState, { recursive: true, force: true });
+  const wrangler: { seconds: number; rssMiB: number; workers: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-wrangler-"));
+    try {
+      wrangler.push(await wranglerDevOnce(ev, dir, treeRss));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const row = (xs: typeof samples) => ({
+    workers: xs[0]!.workers,
+    medianSeconds: round(median(xs.map((s) => s.seconds)), 2),
+    medianRssMiB: round(median(xs.map((s) => s.rssMiB)), 0),
+    samples: xs,
+  });
+  const ours = row(samples);
+  const theirs = row(wrangler);
+  console.log(`\nlocal runner, median of ${runs} cold starts, against one \`wrangler dev\` per worker started together`);
+  printTable(
+    ["project", "stack", "workers", "how", "start→all healthy", "memory"],
+    [
+      [project, stack, String(ours.workers), "npm start (one workerd)", `${ours.medianSeconds} s`, `${ours.medianRssMiB} MiB`],
+      [project, stack, String(theirs.workers), "wrangler dev × workers", `${theirs.medianSeconds} s`, `${theirs.medianRssMiB} MiB`],
+    ],
+  );
+  console.log(`ratio npm start / wrangler dev: time ×${round(ours.medianSeconds / theirs.medianSeconds, 2)}, memory ×${round(ours.medianRssMiB / theirs.medianRssMiB, 2)}`);
+  writeJson(`local-${project === "." ? "" : `${path.basename(root)}-`}${stack}.json`, { machine, date: new Date().toISOString(), project, stack, runs, npmStart: ours, wranglerDev: theirs });
 }
 
 /** One evaluation in a fresh process: the child's own figures plus the process tree's sampled peak. */
