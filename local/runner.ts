@@ -180,7 +180,9 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
     const create = String(cmd.inputs.create ?? "");
     const args = localMigrationArgs(create, stateDir);
     if (!args) {
-      notice(`command ${cmd.name} is not emulated locally: ${create}`);
+      if (create.includes("telegram-webhook.js"))
+        notice(`Telegram webhook ${cmd.name} is not set locally (Telegram needs a public URL): POST updates to the bot's /telegram/webhook yourself`);
+      else notice(`command ${cmd.name} is not emulated locally: ${create}`);
       continue;
     }
     const r = spawnSync(process.execPath, args, { cwd: process.cwd(), encoding: "utf8", env: { ...process.env, CI: "true" } });
