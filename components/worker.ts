@@ -88,7 +88,14 @@ export class Worker extends pulumi.ComponentResource {
         bindings: args.bindings,
         ...(args.durableObjects?.length ? { migrations: doMigration(args.durableObjects) } : {}),
       },
-      { parent: this, dependsOn: args.dependsOn ?? [] },
+      {
+        parent: this,
+        dependsOn: args.dependsOn ?? [],
+        // A Durable Object migration is applied once, when the script is created. Sending the same
+        // tag again on a later upload is refused by the API ("Migration tag precondition failed;
+        // current tag is v1", code 10079), so updates leave it out.
+        ...(args.durableObjects?.length ? { ignoreChanges: ["migrations"] } : {}),
+      },
     );
     this.scriptName = this.script.scriptName;
     const child = { parent: this, dependsOn: [this.script] };

@@ -42,6 +42,8 @@ export interface RegisteredResource {
   dependencies: string[];
   protect: boolean;
   importId: string;
+  /** Input properties whose changes the engine ignores after create. */
+  ignoreChanges: string[];
   /** The id the mock gave it (deterministic). */
   id: string;
 }
@@ -102,6 +104,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProtect(): boolean;
   getImportid(): string;
+  getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
@@ -154,6 +157,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
           dependencies: [...deps].sort(),
           protect: req.getProtect(),
           importId: req.getImportid(),
+          ignoreChanges: req.getIgnorechangesList(),
         });
         const p = pendingInputs.find((x) => x.type === req.getType() && x.name === req.getName());
         if (p) {

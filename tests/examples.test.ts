@@ -49,7 +49,11 @@ describe("example: T-Minus (seed 004)", () => {
       });
 
       it("hosts UserGraphDO and AccountDO on api with a SQLite migration", () => {
-        assert.deepEqual((reveal(one(ev(), T.script, "api").inputs) as any).migrations, { newTag: "v1", newSqliteClasses: ["AccountDO", "UserGraphDO"] });
+        const api = one(ev(), T.script, "api");
+        assert.deepEqual((reveal(api.inputs) as any).migrations, { newTag: "v1", newSqliteClasses: ["AccountDO", "UserGraphDO"] });
+        // Sent on create only: re-sending an applied tag is refused by the API.
+        assert.deepEqual(api.ignoreChanges, ["migrations"]);
+        assert.deepEqual(one(ev(), T.script, "mcp").ignoreChanges, [], "only DO hosts ignore migrations");
         assert.deepEqual(bindingsOf(ev(), "api").filter((b) => b.type === "durable_object_namespace"), [
           { name: "ACCOUNT", type: "durable_object_namespace", className: "AccountDO" },
           { name: "USER_GRAPH", type: "durable_object_namespace", className: "UserGraphDO" },
