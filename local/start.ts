@@ -55,6 +55,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : String(e));
-  process.exit(1);
+  // Let stderr drain (a configuration report can be long) before ending the open handles.
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`, () => process.exit(1));
 });

@@ -30,6 +30,7 @@ import { countRunbookSteps, DependencyDepth, projectDependencyDepth, RunbookStep
 import type { ChildResult } from "./bench/evaluateChild";
 import { generateProject } from "./bench/generate";
 import { wranglerDevOnce } from "./bench/wranglerDev";
+import { runMain } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 const OUT_DIR = path.join(ROOT, ".workers-stack", "bench");
@@ -373,13 +374,5 @@ function writeJson(name: string, data: unknown): void {
   fs.writeFileSync(path.join(OUT_DIR, name), JSON.stringify(data, null, 2));
 }
 
-if (require.main === module) {
-  main().then(
-    // The depth section leaves the mock runtime's handles open: exit when done.
-    () => process.exit(0),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(1);
-    },
-  );
-}
+// The depth section leaves the mock runtime's handles open: runMain exits when done.
+if (require.main === module) runMain(main);

@@ -19,7 +19,8 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { PreflightError, requireCloudflareToken, requirePulumiCli, selectStack, stripAnsi } from "./pulumiCli";
+import { requireCloudflareToken, requirePulumiCli, selectStack, stripAnsi } from "./pulumiCli";
+import { runMain } from "./cli";
 
 /** One resource that differs from the state. */
 export interface DriftItem {
@@ -154,12 +155,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(e instanceof PreflightError ? e.exitCode : 1);
-    },
-  );
-}
+if (require.main === module) runMain(main);

@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { Evaluation, reveal } from "../local/evaluate";
 import { evaluateLocally } from "../local/runner";
+import { runMain } from "./cli";
 
 const T = {
   script: "cloudflare:index/workersScript:WorkersScript",
@@ -241,12 +242,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(main);

@@ -14,9 +14,10 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { PreflightError, requireCloudflareToken, requirePulumiCli, selectStack } from "./pulumiCli";
+import { requireCloudflareToken, requirePulumiCli, selectStack } from "./pulumiCli";
 import { runSmoke, SmokeFileError } from "./smoke";
 import { validateStack } from "./validate";
+import { runMain } from "./cli";
 
 export type StageKind = "preview" | "up" | "validate" | "smoke";
 
@@ -238,15 +239,9 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      if (e instanceof UsageError) {
-        console.error(`promote: ${e.message}\nusage: npm run promote -- [--dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <project dir>]`);
-        process.exit(2);
-      }
-      console.error(e instanceof Error ? e.message : String(e));
-      process.exit(e instanceof PreflightError ? e.exitCode : 1);
-    },
-  );
+  runMain(main, (e) => {
+    if (!(e instanceof UsageError)) return undefined;
+    console.error(`promote: ${e.message}\nusage: npm run promote -- [--dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <project dir>]`);
+    return 2;
+  });
 }

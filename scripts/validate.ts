@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { checkWorker, formatHealth } from "../local/healthCheck";
 import { TargetOptions, withTargets } from "../local/targets";
+import { runMain } from "./cli";
 
 export { targetsOf } from "../local/targets";
 
@@ -22,7 +23,7 @@ export async function validateStack(opts: TargetOptions): Promise<{ ok: boolean;
   });
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       stack: { type: "string" },
@@ -34,11 +35,11 @@ async function main(): Promise<void> {
   });
   if (!values.stack) {
     console.error("usage: npm run validate -- --stack <name> [--local | --base-url <url>] [--cwd <project dir>]");
-    process.exit(2);
+    return 2;
   }
   if (values.local && values["base-url"]) {
     console.error("validate: give --local or --base-url, not both");
-    process.exit(2);
+    return 2;
   }
   // --cwd (as in drift, smoke, promote, graph) and --root name the project folder.
   const root = path.resolve(values.cwd ?? values.root ?? path.join(__dirname, ".."));
@@ -46,12 +47,7 @@ async function main(): Promise<void> {
   console.log(`workers-stack validate: stack "${values.stack}" against ${where}`);
   const { ok, report } = await validateStack({ root, stack: values.stack, local: values.local, ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}) });
   console.log(report);
-  process.exit(ok ? 0 : 1);
+  return ok ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(main);
