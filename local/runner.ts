@@ -15,6 +15,8 @@ import { deepMerge, isPlainObject } from "../config/merge";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
 import { REPORTED_TYPE } from "./healthCheck";
 import { readStackConfig } from "./pulumiConfig";
+import { classesAfter, readDoMigrationsCommand } from "../components/doMigrations";
+import type { MigrationStep } from "../components/do-migrations";
 
 const T = {
   d1: "cloudflare:index/d1Database:D1Database",
@@ -178,6 +180,8 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
   // Migrations: the very command `pulumi up` runs, pointed at the local D1.
   for (const cmd of ofType(T.command)) {
     const create = String(cmd.inputs.create ?? "");
+    // Durable Object migrations: under mocks the script is new, so its upload carries the whole history.
+    if (readDoMigrationsCommand(cmd.inputs)) continue;
     const args = localMigrationArgs(create, stateDir);
     if (!args) {
       if (create.includes("telegram-webhook.js"))
@@ -257,7 +261,13 @@ function scriptContext(resources: RegisteredResource[]): ScriptContext {
   }
   const crons = new Map<string, string[]>();
   for (const t of ofType(T.cron)) crons.set(String(t.inputs.scriptName), (t.inputs.schedules as { cron: string }[]).map((x) => x.cron));
-  const sqliteClasses = new Set(ofType(T.script).flatMap((s) => (s.inputs.migrations?.newSqliteClasses ?? []) as string[]));
+  // The classes each script has after the migrations its upload carries (SQLite-backed or not).
+  const sqliteClasses = new Set(
+    ofType(T.script).flatMap((s) => {
+      const steps = ((reveal(s.inputs.migrations) as { steps?: MigrationStep[] } | undefined)?.steps ?? []);
+      return [...classesAfter(steps)].filter(([, storage]) => storage !== "kv").map(([c]) => c);
+    }),
+  );
   return { routes, consumers, crons, sqliteClasses };
 }
 
