@@ -9,6 +9,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { coverageOf, coverageRow } from "../scripts/corpus-coverage";
 import { FIXTURES, environmentsOf, findConfigs, parseDryRun, readRawConfig, type SystemReference } from "../scripts/corpus-reference";
 
 type Block = Record<string, unknown> & {
@@ -109,17 +110,20 @@ describe("corpus of real wrangler systems (tests/fixtures/wrangler)", () => {
     });
   }
 
-  it("README has one row per system with its worker and environment counts", () => {
+  it("README's table is what scripts/corpus-coverage.ts computes, one row per system", () => {
     const readme = fs.readFileSync(path.join(FIXTURES, "README.md"), "utf8");
-    for (const s of systems) {
-      const row = readme.split("\n").find((l) => l.startsWith(`| [${s}](`));
-      assert.ok(row, `README.md has no row for ${s}`);
-      const cells = row.split("|").map((c) => c.trim());
-      const configs = findConfigs(path.join(FIXTURES, s));
-      const envs = new Set(configs.flatMap((rel) => environmentsOf(readRawConfig(path.join(FIXTURES, s, rel))).map((e) => e || "(top)")));
-      assert.equal(Number(cells[2]), configs.length, `${s}: README worker count`);
-      assert.equal(cells[3], [...envs].sort().join(", "), `${s}: README environments`);
-    }
+    const rows = readme.split("\n").filter((l) => /^\| \[[\w-]+\]\(/.test(l));
+    assert.deepEqual(rows, systems.map((s) => coverageRow(coverageOf(s))), "regenerate the rows with: npx ts-node --transpile-only scripts/corpus-coverage.ts");
+  });
+
+  it("the coverage table counts a worker as declarable only when nothing stops it", () => {
+    const hey = coverageOf("hey");
+    assert.equal(hey.workers, 18);
+    assert.equal(hey.declarable, 16);
+    assert.deepEqual(hey.missing, [["node_compat (refused by wrangler 4)", 1], ["placement", 1], ["routes with paths", 1]]);
+    assert.deepEqual(hey.environments, ["(top)", "production"]);
+    const ente = coverageOf("ente");
+    assert.deepEqual(ente.missing.at(-1), ["several zones (ente.com, ente.io)", null]);
   });
 
   it("reference.json holds parsed bindings, not just environment names", () => {
