@@ -73,9 +73,7 @@ export function coverageOf(system: string): SystemCoverage {
         if (!DECLARABLE.has(k)) gaps.add(LABEL[k] ?? k);
         if (k === "migrations")
           for (const m of v as Array<Record<string, unknown[] | undefined>>) {
-            if (m.deleted_classes?.length) gaps.add("DO migration deletes");
-            if (m.renamed_classes?.length) gaps.add("DO migration renames");
-            if (m.transferred_classes?.length) gaps.add("DO migration transfers");
+            // Deletes, renames and transfers are declared with durableObjectMigrations.
             if (m.new_sqlite_classes?.length) features.add("sqlite DOs");
           }
         if (k === "routes" || k === "route")
