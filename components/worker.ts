@@ -1,6 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { bundleWorker } from "./bundle";
+import { Bundle, bundleWorker } from "./bundle";
 
 /** A binding as sent to Cloudflare (ids and secret values resolved). */
 export type ScriptBinding = cloudflare.types.input.WorkersScriptBinding;
@@ -19,6 +19,11 @@ export interface WorkerArgs {
    * @example ".workers-stack/build/staging/bot"
    */
   outDir: string;
+  /**
+   * The finished bundle of `entry` (the program bundles every worker before registering anything).
+   * @default bundled here
+   */
+  bundle?: Bundle;
   /** Compatibility date, e.g. `2025-09-01`. */
   compatibilityDate: string;
   /** @default [] */
@@ -70,7 +75,7 @@ export class Worker extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Worker", name, {}, opts);
-    const bundle = bundleWorker(args.projectRoot, args.entry, args.outDir);
+    const bundle = args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir);
     this.contentSha256 = bundle.sha256;
 
     this.script = new cloudflare.WorkersScript(
