@@ -11,7 +11,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { buildBundle } from "../components/bundle";
 import { cronProblems } from "../config/limits";
 import { readStackConfig } from "../local/pulumiConfig";
 import { evaluate, ofType, referenceSystem, ROOT, TYPES } from "./helpers";
