@@ -32,7 +32,8 @@ export function formatIssues(stack: string, issues: ConfigIssue[]): string {
     `workers-stack: the configuration of stack "${stack}" has ${n} problem${n === 1 ? "" : "s"}; nothing was created or changed:`,
   ];
   // Grouped by file, and within a file by path, so every problem of one worker comes together.
-  const files = [...new Set(issues.map((i) => i.file))];
+  const rank = (f: string | undefined) => (f === "Pulumi.yaml" ? 0 : f?.startsWith("Pulumi.") ? 1 : f ? 2 : 3);
+  const files = [...new Set(issues.map((i) => i.file))].sort((a, b) => rank(a) - rank(b));
   for (const file of files) {
     if (file !== undefined) lines.push(` in ${file}:`);
     const group = issues.filter((i) => i.file === file).map((issue, order) => ({ issue, order }));
