@@ -175,6 +175,17 @@ describe("preflight: nothing is registered for a mistake that can be seen", () =
     });
   }
 
+  it("read every migrations folder before registering: an unreadable migration stops the program", async () => {
+    // A directory named like a migration file: listed fine, unreadable as a file (EISDIR).
+    fs.mkdirSync(path.join(ROOT, FIXTURES, "migrations", "0001_init.sql"), { recursive: true });
+    const system = referenceSystem();
+    system.databases.main.migrations = `${FIXTURES}/migrations`;
+    const ev = await evaluate("staging", { system });
+    assert.ok(ev.error && pulumi.RunError.isInstance(ev.error), String(ev.error?.stack));
+    assert.match(ev.error.message, /system\.databases\.main\.migrations: cannot read "\.workers-stack\/test-fixtures\/migrations": EISDIR/);
+    assert.deepEqual(ev.resources, [], "no resource may be registered");
+  });
+
   it("report a bundle over the Free plan's 3 MB (gzipped), naming the Paid limit", async () => {
     // Random bytes do not compress: ~4.4 MB of base64 stays over 3 MB gzipped.
     const blob = crypto.randomBytes(3_300_000).toString("base64");
