@@ -23,6 +23,10 @@ export const LIMITS = {
   // "Environment variable size: 5 KB" on both plans; secrets are environment variables too
   // (https://developers.cloudflare.com/workers/configuration/secrets/).
   envVarBytes: 5 * 1024,
+  // https://developers.cloudflare.com/d1/platform/limits/ — "Maximum bindings per Workers script:
+  // approximately 5,000" (a script's metadata is at most 1 MB, ~150 bytes per resource binding;
+  // vars and secrets count as bindings).
+  bindingsPerScript: 5000,
   // https://developers.cloudflare.com/workers/platform/limits/#worker-size
   // "Worker size: 3 MB (Free), 10 MB (Paid)" after gzip compression, 64 MB before.
   workerGzipBytes: { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 } satisfies PlanLimit,

@@ -261,6 +261,9 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
         message: `${envCount} environment variables (vars, secrets and the injected ${RESERVED_NAMES.join(" and ")}); Cloudflare allows ${envLimit.says}`,
         hint: "group related vars into one JSON var, or move data to KV",
       });
+    const bindingCount = envCount + Object.keys(worker.bindings ?? {}).length;
+    if (bindingCount > LIMITS.bindingsPerScript)
+      issues.push({ path: `${at}.bindings`, message: `${bindingCount} bindings (vars, secrets and bindings); Cloudflare allows about ${LIMITS.bindingsPerScript} per script`, hint: "split the worker" });
     (worker.crons ?? []).forEach((cron, i) => {
       const problems = cronProblems(cron);
       if (problems.length) issues.push({ path: `${at}.crons.${i}`, message: `"${truncateMiddle(cron)}": ${problems.join("; ")}`, hint: "fields: minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 1-7 or SUN-SAT" });

@@ -82,6 +82,14 @@ const cases: Case[] = [
     expect: ["system.workers.admin: 73 environment variables (vars, secrets and the injected ENVIRONMENT and VERSION); Cloudflare allows 64 on the Workers Free plan (128 on Paid)"],
   },
   {
+    name: "more bindings than a script can hold",
+    system: (s) => {
+      s.kvNamespaces = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`kv-${i}`, {}]));
+      s.workers.admin.bindings = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`KV_${i}`, { kv: `kv-${i}` }]));
+    },
+    expect: ["system.workers.admin.bindings: 5003 bindings (vars, secrets and bindings); Cloudflare allows about 5000 per script"],
+  },
+  {
     name: "a config secret over 5 KB",
     secrets: { OPENAI_API_KEY: "k".repeat(6000), TELEGRAM_BOT_TOKEN: "t" },
     expect: ["workers-stack:OPENAI_API_KEY: the secret is 5.9 KB; Cloudflare allows 5 KB per secret", " in stack config (pulumi config; Pulumi.staging.yaml):"],
