@@ -31,14 +31,14 @@ export function readConfigSource(): ConfigSource {
   const stack = pulumi.getStack();
   const all = pulumi.runtime.allConfig();
   const isSecret = (key: string) => runtimeConfig.isConfigSecret?.(key) ?? false;
-  const issues: { path: string; message: string; hint: string }[] = [];
+  const issues: { path: string; message: string; hint: string; file: string }[] = [];
   const json = (key: string): unknown => {
     const raw = all[`${project}:${key}`];
     if (raw === undefined) return undefined;
     try {
       return JSON.parse(raw);
     } catch {
-      issues.push({ path: key, message: "must be an object (a YAML mapping)", hint: `see README "Configuration"` });
+      issues.push({ path: key, message: "must be an object (a YAML mapping)", hint: `see README "Configuration"`, file: key === "system" ? "Pulumi.yaml" : `Pulumi.${stack}.yaml` });
       return undefined;
     }
   };
