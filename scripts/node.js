@@ -99,7 +99,12 @@ function main() {
     process.stderr.write(`workers-stack: could not run ${command}: ${r.error.message}\n`);
     return 1;
   }
-  if (r.signal) process.kill(process.pid, r.signal);
+  if (r.signal) {
+    // End the same way the command did (the handlers above would swallow it).
+    process.removeAllListeners("SIGINT");
+    process.removeAllListeners("SIGTERM");
+    process.kill(process.pid, r.signal);
+  }
   return r.status === null ? 1 : r.status;
 }
 
