@@ -209,7 +209,9 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
       log: new Log(LogLevel.WARN),
       // The real `request.cf` would be fetched from Cloudflare: use Miniflare's placeholder.
       cf: false,
-      workers: workers.map((w) => w.options),
+      // Miniflare sends a request no route matches to its first worker; Cloudflare runs no
+      // worker for a hostname without a route. The first worker is therefore this one.
+      workers: [noRouteWorker(workers.flatMap((w) => w.hosts)), ...workers.map((w) => w.options)],
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
   let url: URL;
@@ -357,6 +359,29 @@ function workerOptions(
 }
 
 
+/** Name of the local stand-in for "no worker is routed to this hostname". */
+export const NO_ROUTE_WORKER = "workers-stack-no-route";
+
+/**
+ * The worker that answers a Host no route matches: 404 and the hostnames that are routed, as
+ * Cloudflare runs no worker for it (there the request would go to the origin, or fail in DNS).
+ */
+function noRouteWorker(hosts: string[]): Record<string, unknown> {
+  const body = JSON.stringify(hosts);
+  return {
+    name: NO_ROUTE_WORKER,
+    modules: true,
+    compatibilityDate: "2025-01-01",
+    script: `const HOSTS = ${body};
+export default {
+  fetch(request) {
+    const host = new URL(request.url).host;
+    return new Response("workers-stack: no worker is routed to host " + host + " on this stack (Cloudflare would not run one either).\\nRouted hostnames: " + (HOSTS.join(", ") || "none") + "\\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "x-workers-stack": "no-route" } });
+  },
+};`,
+  };
+}
+
 /** The table `npm start` prints. */
 export function describeLocal(local: LocalStack): string {
   const rows = local.workers.map((w) => [
@@ -377,5 +402,6 @@ export function describeLocal(local: LocalStack): string {
     ...rows.map(line),
     "",
     `Hostnames are served on ${local.url} by Host header${example ? `, e.g. curl -H 'Host: ${example.hosts[0]}' ${local.url}/health` : ""}.`,
+    `Any other Host gets 404: no worker is routed to it, as on Cloudflare.`,
   ].join("\n");
 }
