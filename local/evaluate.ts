@@ -56,6 +56,8 @@ export interface Evaluation {
   outputs: unknown;
   /** What the program threw, if it did. */
   error?: Error;
+  /** Seconds spent loading the program's modules (0 when they were loaded before) and running it. */
+  seconds: { load: number; run: number };
 }
 
 export interface EvaluateOptions {
@@ -180,9 +182,13 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   errorClass.prepareStackTrace = undefined;
   let outputs: unknown;
   let error: Error | undefined;
+  const started = process.hrtime.bigint();
+  const seconds = { load: 0, run: 0 };
   try {
+    const loading = process.hrtime.bigint();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = opts.program ?? (require("../program") as typeof import("../program")).main;
+    seconds.load = Number(process.hrtime.bigint() - loading) / 1e9;
     const result = pulumi.output(program()) as unknown as pulumi.Output<unknown>;
     outputs = await new Promise<unknown>((resolve) => result.apply((v) => (resolve(v), v)));
     await settings.waitForRPCs();
@@ -193,6 +199,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
     if (previousRoot === undefined) delete process.env.WORKERS_STACK_ROOT;
     else process.env.WORKERS_STACK_ROOT = previousRoot;
   }
+  seconds.run = Number(process.hrtime.bigint() - started) / 1e9 - seconds.load;
   const resources = [...meta.values()].map((m) => ({ ...m, ...(inputs.get(m.urn) ?? { inputs: {}, id: "" }) }));
-  return { project: files.project, stack: opts.stack, resources, outputs, ...(error ? { error } : {}) };
+  return { project: files.project, stack: opts.stack, resources, outputs, seconds, ...(error ? { error } : {}) };
 }

@@ -2,16 +2,18 @@
  * The local runner: the program evaluated under Pulumi's mock runtime for one stack, and every
  * resource it registers materialised in workerd (Miniflare). Each worker gets exactly the
  * bindings the program would send to Cloudflare — a binding the program forgets is missing here
- * too. D1 databases are migrated by the same script the Pulumi command runs (with --local instead
- * of --remote); hostnames are served by Host header on one port, and every worker also gets a
+ * too. D1 databases are migrated in-process through workerd's own D1 with exactly the semantics of
+ * `wrangler d1 migrations apply` (local/d1Migrations.ts); hostnames are served by Host header on one port, and every worker also gets a
  * direct local URL.
  */
-import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as path from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { loadPlan } from "../config/load";
 import { deepMerge, isPlainObject } from "../config/merge";
+import { applyMigrations, D1Like } from "./d1Migrations";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
 import { REPORTED_TYPE } from "./healthCheck";
 import { readStackConfig } from "./pulumiConfig";
@@ -66,6 +68,8 @@ export interface LocalStack {
   stateDir: string;
   /** Things the runner could not emulate or had to invent, each named. */
   notices: string[];
+  /** Seconds per phase of this start. */
+  timings: StartTimings;
   dispose(): Promise<void>;
 }
 
@@ -161,6 +165,105 @@ export async function evaluateLocally(
   return evaluation;
 }
 
+/** Seconds spent in each phase of a start (what `npm start --timings` and the bench print). */
+export interface StartTimings {
+  /** Loading the program's modules (compiled TypeScript) for the evaluation. */
+  programLoad: number;
+  /** Program evaluation under the mock runtime, bundling included. */
+  evaluate: number;
+  /** D1 migrations, applied in-process through Miniflare's D1. */
+  migrations: number;
+  /** workerd up with every worker (Miniflare ready, direct URLs known). */
+  workerd: number;
+}
+
+/** A database the runner migrates: from the plan (name, folder) and the registered D1 (id). */
+interface LocalMigration {
+  key: string;
+  name: string;
+  id: string;
+  dir: string;
+}
+
+/** The internal worker that binds every migrated database (no route: only its own loopback socket reaches it). */
+const MIGRATOR = "workers-stack-local-migrator";
+
+/** Databases with migrations, from the plan, each with the id the program gave its D1 binding. */
+function localMigrations(root: string, evaluation: Evaluation): LocalMigration[] {
+  const plan = loadPlan(root);
+  const d1 = evaluation.resources.filter((r) => r.type === T.d1);
+  return plan.databases
+    .filter((db) => db.migrationsDir)
+    .map((db) => {
+      const resource = d1.find((r) => (reveal(r.inputs) as { name?: string }).name === db.name);
+      if (!resource) throw new Error(`workers-stack local: the program registered no D1 database named ${db.name} (databases.${db.key})`);
+      return { key: db.key, name: db.name, id: resource.id, dir: path.resolve(root, db.migrationsDir!) };
+    });
+}
+
+/** The type of a resource's parent, from its URN (`...::<parentType>$<type>::<name>`). */
+function parentType(r: RegisteredResource): string {
+  return r.parent.split("::")[2]?.split("$").pop() ?? "";
+}
+
+/**
+ * The migrator's code: executes what applyMigrations asks of one D1 binding. Migrations go through
+ * a socket of this worker rather than Miniflare's getD1Database proxy, which costs ~0.5 s to set up.
+ */
+const MIGRATOR_SCRIPT = `export default {
+  async fetch(request, env) {
+    const { binding, op, sql } = await request.json();
+    const db = env[binding];
+    try {
+      if (op === "batch") {
+        const results = await db.batch(sql.map((s) => db.prepare(s)));
+        return Response.json({ ok: true, result: results.map((r) => ({ results: r.results ?? [] })) });
+      }
+      const statement = db.prepare(sql[0]);
+      return Response.json({ ok: true, result: op === "all" ? await statement.all() : await statement.run() });
+    } catch (e) {
+      return Response.json({ ok: false, error: String(e && e.cause && e.cause.message || e && e.message || e) });
+    }
+  },
+};`;
+
+/** A D1Like over HTTP to the migrator worker, for one binding. */
+function migratorDatabase(base: URL, binding: string): D1Like {
+  const call = async (op: "run" | "all" | "batch", sql: string[]): Promise<any> => {
+    const res = await httpPost(base, JSON.stringify({ binding, op, sql }));
+    const body = JSON.parse(res) as { ok: boolean; result?: unknown; error?: string };
+    if (!body.ok) throw new Error(body.error);
+    return body.result;
+  };
+  const statement = (sql: string) => ({ sql, run: () => call("run", [sql]), all: () => call("all", [sql]) });
+  return {
+    prepare: statement as unknown as D1Like["prepare"],
+    batch: (statements) => call("batch", statements.map((s) => (s as unknown as { sql: string }).sql)),
+  };
+}
+
+function httpPost(url: URL, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve(text));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function migrate(mf: Miniflare, migrations: LocalMigration[], log: (line: string) => void): Promise<void> {
+  if (!migrations.length) return;
+  const base = await mf.unsafeGetDirectURL(MIGRATOR);
+  for (const m of migrations) {
+    const result = await applyMigrations(migratorDatabase(base, m.key), m.name, m.dir);
+    log(`  migrations ${m.key}: ${result.applied.length ? `applied ${result.applied.join(", ")}` : `up to date (${result.total} files)`}`);
+  }
+}
+
 export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const stateDir = opts.stateDir ?? path.join(opts.root, ".workers-stack", "local", opts.stack);
@@ -171,47 +274,24 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
     notices.push(line);
     log(`  note: ${line}`);
   };
+  const clock = stopwatch();
   const evaluation = await evaluateLocally(opts, stateDir, notice);
-  const resources = evaluation.resources;
-  const ofType = (t: string) => resources.filter((r) => r.type === t);
+  const migrations = localMigrations(opts.root, evaluation);
+  const evaluated = clock();
+  const timings: StartTimings = { programLoad: evaluation.seconds.load, evaluate: evaluated - evaluation.seconds.load, migrations: 0, workerd: 0 };
+  const built = buildWorkers(opts.root, evaluation, notice);
 
-  // Migrations: the very command `pulumi up` runs, pointed at the local D1.
-  for (const cmd of ofType(T.command)) {
-    const create = String(cmd.inputs.create ?? "");
-    const args = localMigrationArgs(create, stateDir);
-    if (!args) {
-      if (create.includes("telegram-webhook.js"))
-        notice(`Telegram webhook ${cmd.name} is not set locally (Telegram needs a public URL): POST updates to the bot's /telegram/webhook yourself`);
-      else notice(`command ${cmd.name} is not emulated locally: ${create}`);
-      continue;
-    }
-    const r = spawnSync(process.execPath, args, { cwd: process.cwd(), encoding: "utf8", env: { ...process.env, CI: "true" } });
-    if (r.status !== 0) throw new Error(`workers-stack local: migrations ${cmd.name} failed:\n${r.stdout}${r.stderr}`);
-    const applied = /No migrations to apply/.test(r.stdout) ? "up to date" : "applied";
-    log(`  migrations ${cmd.name}: ${applied}`);
-  }
-
-  const context = scriptContext(resources);
-  for (const [script, crons] of context.crons)
-    notice(`cron ${crons.join(", ")} of ${script} is declared but not fired locally (call its scheduled handler yourself)`);
-  const workers: (LocalWorker & { options: Record<string, unknown> })[] = [];
-  for (const script of ofType(T.script)) workers.push(workerOptions(opts.root, script, context, notice));
-
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: opts.port ?? 8787,
-      resourcePersistencePath: path.join(stateDir, "v3"),
-      log: new Log(LogLevel.WARN),
-      // The real `request.cf` would be fetched from Cloudflare: use Miniflare's placeholder.
-      cf: false,
-      workers: workers.map((w) => w.options),
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
+  const mf = new Miniflare(miniflareOptions(opts.port ?? 8787, stateDir, built.workers, migrations));
   let url: URL;
   try {
     url = await mf.ready;
-    for (const w of workers) w.url = (await mf.unsafeGetDirectURL(w.scriptName)).toString().replace(/\/$/, "");
+    timings.workerd = clock();
+    // Migrations go through workerd's own D1 (the state workers read), before anything is served
+    // as ready. wrangler's local apply runs the same statements in a throw-away Miniflare.
+    await migrate(mf, migrations, log);
+    timings.migrations = clock();
+    for (const w of built.workers) w.url = (await mf.unsafeGetDirectURL(w.scriptName)).toString().replace(/\/$/, "");
+    timings.workerd += clock();
   } catch (e) {
     await mf.dispose().catch(() => undefined);
     throw e;
@@ -219,12 +299,61 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
   return {
     stack: opts.stack,
     url: url.toString().replace(/\/$/, ""),
-    workers: workers.map(({ options: _o, ...w }) => w),
+    workers: built.workers.map(({ options: _o, ...w }) => w),
     evaluation,
     stateDir,
     notices,
+    timings,
     dispose: () => mf.dispose(),
   };
+}
+
+/** Seconds since the last call (or since it was made). */
+function stopwatch(): () => number {
+  let last = process.hrtime.bigint();
+  return () => {
+    const now = process.hrtime.bigint();
+    const s = Number(now - last) / 1e9;
+    last = now;
+    return s;
+  };
+}
+
+/** Each registered script as Miniflare options, plus the notices of what is not emulated. */
+function buildWorkers(root: string, evaluation: Evaluation, notice: (line: string) => void): { workers: (LocalWorker & { options: Record<string, unknown> })[] } {
+  const resources = evaluation.resources;
+  for (const cmd of resources.filter((r) => r.type === T.command)) {
+    const parent = parentType(cmd);
+    // A Database's migrations command: applied in-process (see localMigrations).
+    if (parent === "workers-stack:index:Database") continue;
+    if (parent === "workers-stack:index:TelegramWebhook")
+      notice(`Telegram webhook ${cmd.name} is not set locally (Telegram needs a public URL): POST updates to the bot's /telegram/webhook yourself`);
+    else notice(`command ${cmd.name} is not emulated locally: ${String(cmd.inputs.create ?? "")}`);
+  }
+  const context = scriptContext(resources);
+  for (const [script, crons] of context.crons)
+    notice(`cron ${crons.join(", ")} of ${script} is declared but not fired locally (call its scheduled handler yourself)`);
+  const workers: (LocalWorker & { options: Record<string, unknown> })[] = [];
+  for (const script of resources.filter((r) => r.type === T.script)) workers.push(workerOptions(root, script, context, notice));
+  return { workers };
+}
+
+function miniflareOptions(port: number, stateDir: string, workers: { options: Record<string, unknown> }[], migrations: LocalMigration[]) {
+  return convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port,
+    resourcePersistencePath: path.join(stateDir, "v3"),
+    log: new Log(LogLevel.WARN),
+    // The real `request.cf` would be fetched from Cloudflare: use Miniflare's placeholder.
+    cf: false,
+    workers: [
+      ...workers.map((w) => w.options),
+      // Last: Miniflare sends a request no route matches to the first worker, never to this one.
+      ...(migrations.length
+        ? [{ name: MIGRATOR, modules: true, script: MIGRATOR_SCRIPT, compatibilityDate: "2025-01-01", d1Databases: Object.fromEntries(migrations.map((m) => [m.key, m.id])), unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }]
+        : []),
+    ],
+  } as Parameters<typeof convertV4MiniflareOptions>[0]);
 }
 
 /** What the other resources say about each script: routes, queue consumers, crons, SQLite classes. */
@@ -346,6 +475,22 @@ function workerOptions(
   };
 }
 
+
+/** One line: where the seconds of a start went. */
+export function describeTimings(t: StartTimings & { node?: number; modules?: number }): string {
+  const parts: [string, number | undefined][] = [
+    ["node", t.node],
+    ["modules", t.modules],
+    ["program load", t.programLoad],
+    ["evaluation+bundling", t.evaluate],
+    ["workerd", t.workerd],
+    ["migrations", t.migrations],
+  ];
+  return parts
+    .filter((p): p is [string, number] => p[1] !== undefined)
+    .map(([name, s]) => `${name} ${s.toFixed(2)} s`)
+    .join(", ");
+}
 
 /** The table `npm start` prints. */
 export function describeLocal(local: LocalStack): string {

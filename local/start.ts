@@ -5,9 +5,16 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { describeLocal, LocalStack, startLocal } from "./runner";
+import type { LocalStack } from "./runner";
 
 async function main(): Promise<void> {
+  // Node itself and the launcher, up to here.
+  const node = process.uptime();
+  const loading = process.hrtime.bigint();
+  // Loaded here, not at the top, to time it: Miniflare, @pulumi/pulumi and the config code.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { describeLocal, describeTimings, startLocal } = require("./runner") as typeof import("./runner");
+  const modules = Number(process.hrtime.bigint() - loading) / 1e9;
   const { values } = parseArgs({
     options: {
       stack: { type: "string", default: "staging" },
@@ -24,7 +31,6 @@ async function main(): Promise<void> {
   }
   // --project runs another Pulumi project on this program (e.g. examples/tminus).
   const root = path.resolve(values.project ?? path.join(__dirname, ".."));
-  const started = Date.now();
   // Registered before workerd starts, so this runs first on Ctrl-C; Miniflare's own exit hook
   // then stops workerd as well.
   let local: LocalStack | undefined;
@@ -51,7 +57,7 @@ async function main(): Promise<void> {
   });
   console.log(`\n${describeLocal(local)}`);
   console.log(`\nState: ${path.relative(process.cwd(), local.stateDir) || "."} (kept across restarts; --fresh wipes it).`);
-  console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Press Ctrl-C to stop.`);
+  console.log(`Ready in ${process.uptime().toFixed(1)} s (${describeTimings({ node, modules, ...local.timings })}). Press Ctrl-C to stop.`);
 }
 
 main().catch((e: unknown) => {
