@@ -13,7 +13,11 @@ import * as path from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { loadPlan } from "../config/load";
 import { deepMerge, isPlainObject } from "../config/merge";
+import * as esbuild from "esbuild";
+import { bundleWorker } from "../components/bundle";
+import type { Plan } from "../config/plan";
 import { applyMigrations, D1Like } from "./d1Migrations";
+import { watchLocal } from "./watch";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
 import { REPORTED_TYPE } from "./healthCheck";
 import { readStackConfig } from "./pulumiConfig";
@@ -46,6 +50,12 @@ export interface LocalOptions {
   plain?: Record<string, string>;
   /** Where notices go. @default console.log */
   log?: (line: string) => void;
+  /**
+   * Watch the workers' sources and the declaration: a source change re-bundles and reloads the
+   * workers built from it, a declaration change (Pulumi.yaml, Pulumi.<stack>.yaml, .dev.vars*,
+   * migration files) evaluates the program again and applies what changed. @default false
+   */
+  watch?: boolean;
 }
 
 export interface LocalWorker {
@@ -70,6 +80,14 @@ export interface LocalStack {
   notices: string[];
   /** Seconds per phase of this start. */
   timings: StartTimings;
+  /** Re-bundles these workers (all when not given) and serves the ones whose code changed. */
+  reloadCode(keys?: string[]): Promise<ReloadReport>;
+  /** Evaluates the program again and applies what changed. */
+  reloadDeclaration(): Promise<ReloadReport>;
+  /** The source files of each worker's bundle, by worker key. */
+  sources(): Promise<Map<string, string[]>>;
+  /** The migration folders the stack applies. */
+  migrationDirs(): string[];
   dispose(): Promise<void>;
 }
 
@@ -189,8 +207,7 @@ interface LocalMigration {
 const MIGRATOR = "workers-stack-local-migrator";
 
 /** Databases with migrations, from the plan, each with the id the program gave its D1 binding. */
-function localMigrations(root: string, evaluation: Evaluation): LocalMigration[] {
-  const plan = loadPlan(root);
+function localMigrations(root: string, plan: Plan, evaluation: Evaluation): LocalMigration[] {
   const d1 = evaluation.resources.filter((r) => r.type === T.d1);
   return plan.databases
     .filter((db) => db.migrationsDir)
@@ -255,13 +272,225 @@ function httpPost(url: URL, body: string): Promise<string> {
   });
 }
 
-async function migrate(mf: Miniflare, migrations: LocalMigration[], log: (line: string) => void): Promise<void> {
-  if (!migrations.length) return;
+/** Applies every database's unapplied migrations; returns one line per database that got some. */
+async function migrate(mf: Miniflare, migrations: LocalMigration[], log: (line: string) => void): Promise<string[]> {
+  if (!migrations.length) return [];
   const base = await mf.unsafeGetDirectURL(MIGRATOR);
+  const applied: string[] = [];
   for (const m of migrations) {
     const result = await applyMigrations(migratorDatabase(base, m.key), m.name, m.dir);
     log(`  migrations ${m.key}: ${result.applied.length ? `applied ${result.applied.join(", ")}` : `up to date (${result.total} files)`}`);
+    if (result.applied.length) applied.push(`database ${m.key}: applied ${result.applied.join(", ")}`);
   }
+  return applied;
+}
+
+type BuiltWorker = LocalWorker & { options: Record<string, unknown> };
+
+/** What a reload did, for the watcher to print. */
+export interface ReloadReport {
+  /** One line per change, e.g. `bot: code`, `admin: bindings +FOO -BAR`, `+ worker api`. */
+  changes: string[];
+  /** Why nothing was reloaded, when something failed: the previous version keeps serving. */
+  error?: string;
+  seconds: number;
+}
+
+/**
+ * One running stack: its evaluation, its workers' options and code, and the Miniflare instance
+ * serving them. Reloads swap code or the whole declaration in place; D1, KV and every other state
+ * lives under stateDir and survives them.
+ */
+class Session {
+  evaluation!: Evaluation;
+  workers: BuiltWorker[] = [];
+  migrations: LocalMigration[] = [];
+  /** The bundle each worker runs now (its bytes) and where it came from. */
+  code = new Map<string, { entry: string; outDir: string; file: string; contents: string; sha: string }>();
+  mf!: Miniflare;
+  url!: URL;
+
+  constructor(
+    readonly opts: LocalOptions,
+    readonly stateDir: string,
+    readonly log: (line: string) => void,
+    readonly notice: (line: string) => void,
+  ) {}
+
+  /** The program's view of this stack, turned into workers and migrations (nothing started). */
+  async evaluate(): Promise<{ evaluation: Evaluation; workers: BuiltWorker[]; migrations: LocalMigration[]; code: Session["code"] }> {
+    const evaluation = await evaluateLocally(this.opts, this.stateDir, this.notice);
+    const plan = loadPlan(this.opts.root);
+    const migrations = localMigrations(this.opts.root, plan, evaluation);
+    const { workers } = buildWorkers(this.opts.root, evaluation, this.notice);
+    const code: Session["code"] = new Map();
+    for (const w of workers) {
+      const file = String(w.options.scriptPath);
+      const contents = fs.readFileSync(file, "utf8");
+      const entry = plan.workers.find((p) => p.key === w.key)?.entry ?? "";
+      code.set(w.key, { entry, outDir: path.relative(this.opts.root, path.dirname(file)), file, contents, sha: sha256(contents) });
+    }
+    return { evaluation, workers, migrations, code };
+  }
+
+  options(workers = this.workers, code = this.code, migrations = this.migrations) {
+    return miniflareOptions(
+      this.opts.port ?? 8787,
+      this.stateDir,
+      workers.map((w) => withCode(w.options, code.get(w.key)!)),
+      migrations,
+    );
+  }
+
+  async urls(): Promise<void> {
+    for (const w of this.workers) w.url = (await this.mf.unsafeGetDirectURL(w.scriptName)).toString().replace(/\/$/, "");
+  }
+
+  /**
+   * Re-bundles the workers whose sources include one of `files` (all of them when not given) and
+   * reloads those whose bundle changed. A bundle that fails, or code workerd refuses, leaves the
+   * previous version serving and is reported.
+   */
+  async reloadCode(keys?: string[]): Promise<ReloadReport> {
+    const clock = stopwatch();
+    const next = new Map(this.code);
+    const changes: string[] = [];
+    for (const w of this.workers) {
+      if (keys && !keys.includes(w.key)) continue;
+      const current = this.code.get(w.key)!;
+      let contents: string;
+      try {
+        const bundle = bundleWorker(this.opts.root, current.entry, current.outDir);
+        contents = fs.readFileSync(path.resolve(process.cwd(), bundle.contentFile), "utf8");
+      } catch (e) {
+        return { changes: [], error: `${w.key}: ${e instanceof Error ? e.message : String(e)}`, seconds: clock() };
+      }
+      if (sha256(contents) === current.sha) continue;
+      next.set(w.key, { ...current, contents, sha: sha256(contents) });
+      changes.push(`${w.key}: code`);
+    }
+    if (!changes.length) return { changes, seconds: clock() };
+    const error = await this.apply(this.workers, next, this.migrations, false);
+    return { changes: error ? [] : changes, ...(error ? { error } : {}), seconds: clock() };
+  }
+
+  /** Evaluates the program again and applies what changed: workers, bindings, code, migrations. */
+  async reloadDeclaration(): Promise<ReloadReport> {
+    const clock = stopwatch();
+    let next: Awaited<ReturnType<Session["evaluate"]>>;
+    try {
+      next = await this.evaluate();
+    } catch (e) {
+      return { changes: [], error: e instanceof Error ? e.message : String(e), seconds: clock() };
+    }
+    const changes = diffWorkers(this.workers, this.code, next.workers, next.code);
+    const before = new Map(this.migrations.map((m) => [m.key, m]));
+    for (const m of next.migrations) if (JSON.stringify(before.get(m.key)) !== JSON.stringify(m)) changes.push(`database ${m.key}: migrations ${before.has(m.key) ? "changed" : "added"}`);
+    if (!changes.length) {
+      // Same workers and databases: new migration files need no restart, only applying.
+      try {
+        const applied = await migrate(this.mf, next.migrations, this.log);
+        this.evaluation = next.evaluation;
+        return { changes: applied, seconds: clock() };
+      } catch (e) {
+        return { changes: [], error: e instanceof Error ? e.message : String(e), seconds: clock() };
+      }
+    }
+    const error = await this.apply(next.workers, next.code, next.migrations, true);
+    if (error) return { changes: [], error, seconds: clock() };
+    this.evaluation = next.evaluation;
+    return { changes, seconds: clock() };
+  }
+
+  /** Moves workerd to new options (it restarts with them; state stays), then migrates. Undoes on failure. */
+  private async apply(workers: BuiltWorker[], code: Session["code"], migrations: LocalMigration[], migrateToo: boolean): Promise<string | undefined> {
+    try {
+      await this.mf.setOptions(this.options(workers, code, migrations));
+      if (migrateToo) await migrate(this.mf, migrations, this.log);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.mf.setOptions(this.options()).catch(() => undefined);
+      return message;
+    }
+    this.workers = workers;
+    this.code = code;
+    this.migrations = migrations;
+    await this.urls();
+    return undefined;
+  }
+
+  /** Every file a worker's bundle is built from (node_modules left out), by worker key. */
+  async sources(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const [key, c] of this.code) out.set(key, await bundleInputs(this.opts.root, c.entry));
+    return out;
+  }
+}
+
+/** Miniflare options with the worker's code given inline, so a reload can put the previous code back. */
+function withCode(options: Record<string, unknown>, code: { file: string; contents: string }): Record<string, unknown> {
+  const { scriptPath: _s, modules: _m, ...rest } = options;
+  return { ...rest, modules: [{ type: "ESModule", path: code.file, contents: code.contents }] };
+}
+
+function sha256(text: string): string {
+  return crypto.createHash("sha256").update(text).digest("hex");
+}
+
+/** What differs between two sets of workers, one line per worker. */
+function diffWorkers(before: BuiltWorker[], beforeCode: Session["code"], after: BuiltWorker[], afterCode: Session["code"]): string[] {
+  const lines: string[] = [];
+  const old = new Map(before.map((w) => [w.key, w]));
+  const now = new Map(after.map((w) => [w.key, w]));
+  for (const w of after) {
+    const prev = old.get(w.key);
+    if (!prev) {
+      lines.push(`+ worker ${w.key}`);
+      continue;
+    }
+    const what: string[] = [];
+    const added = Object.keys(w.bindings).filter((n) => !(n in prev.bindings));
+    const removed = Object.keys(prev.bindings).filter((n) => !(n in w.bindings));
+    const changed = Object.keys(w.bindings).filter((n) => n in prev.bindings && bindingValue(prev, n) !== bindingValue(w, n));
+    if (added.length || removed.length || changed.length)
+      what.push(`bindings ${[...added.map((n) => `+${n}`), ...removed.map((n) => `-${n}`), ...changed.map((n) => `~${n}`)].join(" ")}`);
+    if (beforeCode.get(w.key)?.sha !== afterCode.get(w.key)?.sha) what.push("code");
+    const rest = (o: Record<string, unknown>) => {
+      const { bindings: _b, d1Databases: _d, kvNamespaces: _k, serviceBindings: _s, queueProducers: _q, r2Buckets: _r, durableObjects: _o, workflows: _w, ...x } = o;
+      return JSON.stringify(x);
+    };
+    if (rest(prev.options) !== rest(w.options)) what.push("settings (routes, compatibility, consumers or crons)");
+    if (what.length) lines.push(`${w.key}: ${what.join(", ")}`);
+  }
+  for (const w of before) if (!now.has(w.key)) lines.push(`- worker ${w.key}`);
+  return lines;
+}
+
+/** A binding's value as Miniflare is given it, for comparison. */
+function bindingValue(w: BuiltWorker, name: string): string {
+  const o = w.options as Record<string, Record<string, unknown> | undefined>;
+  for (const group of ["bindings", "d1Databases", "kvNamespaces", "serviceBindings", "queueProducers", "r2Buckets", "durableObjects", "workflows"])
+    if (o[group] && name in o[group]!) return `${group}:${JSON.stringify(o[group]![name])}`;
+  return "";
+}
+
+/** The files esbuild reads to bundle an entry (absolute paths, node_modules left out). */
+async function bundleInputs(root: string, entry: string): Promise<string[]> {
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*"],
+    logLevel: "silent",
+  });
+  return Object.keys(result.metafile.inputs)
+    .filter((f) => !f.split(/[\\/]/).includes("node_modules"))
+    .map((f) => path.resolve(root, f));
 }
 
 export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
@@ -271,41 +500,55 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
   fs.mkdirSync(stateDir, { recursive: true });
   const notices: string[] = [];
   const notice = (line: string) => {
+    // A reload evaluates again: say each thing once.
+    if (notices.includes(line)) return;
     notices.push(line);
     log(`  note: ${line}`);
   };
   const clock = stopwatch();
-  const evaluation = await evaluateLocally(opts, stateDir, notice);
-  const migrations = localMigrations(opts.root, evaluation);
+  const session = new Session(opts, stateDir, log, notice);
+  const first = await session.evaluate();
+  Object.assign(session, first);
   const evaluated = clock();
-  const timings: StartTimings = { programLoad: evaluation.seconds.load, evaluate: evaluated - evaluation.seconds.load, migrations: 0, workerd: 0 };
-  const built = buildWorkers(opts.root, evaluation, notice);
+  const timings: StartTimings = { programLoad: first.evaluation.seconds.load, evaluate: evaluated - first.evaluation.seconds.load, migrations: 0, workerd: 0 };
 
-  const mf = new Miniflare(miniflareOptions(opts.port ?? 8787, stateDir, built.workers, migrations));
-  let url: URL;
+  session.mf = new Miniflare(session.options());
   try {
-    url = await mf.ready;
+    session.url = await session.mf.ready;
     timings.workerd = clock();
     // Migrations go through workerd's own D1 (the state workers read), before anything is served
     // as ready. wrangler's local apply runs the same statements in a throw-away Miniflare.
-    await migrate(mf, migrations, log);
+    await migrate(session.mf, session.migrations, log);
     timings.migrations = clock();
-    for (const w of built.workers) w.url = (await mf.unsafeGetDirectURL(w.scriptName)).toString().replace(/\/$/, "");
+    await session.urls();
     timings.workerd += clock();
   } catch (e) {
-    await mf.dispose().catch(() => undefined);
+    await session.mf.dispose().catch(() => undefined);
     throw e;
   }
-  return {
+  const local: LocalStack = {
     stack: opts.stack,
-    url: url.toString().replace(/\/$/, ""),
-    workers: built.workers.map(({ options: _o, ...w }) => w),
-    evaluation,
+    url: session.url.toString().replace(/\/$/, ""),
+    get workers() {
+      return session.workers.map(({ options: _o, ...w }) => w);
+    },
+    get evaluation() {
+      return session.evaluation;
+    },
     stateDir,
     notices,
     timings,
-    dispose: () => mf.dispose(),
+    reloadCode: (keys) => session.reloadCode(keys),
+    reloadDeclaration: () => session.reloadDeclaration(),
+    sources: () => session.sources(),
+    migrationDirs: () => session.migrations.map((m) => m.dir),
+    dispose: async () => {
+      await watcher?.close();
+      await session.mf.dispose();
+    },
   };
+  const watcher = opts.watch ? await watchLocal(local, opts, log) : undefined;
+  return local;
 }
 
 /** Seconds since the last call (or since it was made). */
@@ -338,7 +581,7 @@ function buildWorkers(root: string, evaluation: Evaluation, notice: (line: strin
   return { workers };
 }
 
-function miniflareOptions(port: number, stateDir: string, workers: { options: Record<string, unknown> }[], migrations: LocalMigration[]) {
+function miniflareOptions(port: number, stateDir: string, workers: Record<string, unknown>[], migrations: LocalMigration[]) {
   return convertV4MiniflareOptions({
     host: "127.0.0.1",
     port,
@@ -347,7 +590,7 @@ function miniflareOptions(port: number, stateDir: string, workers: { options: Re
     // The real `request.cf` would be fetched from Cloudflare: use Miniflare's placeholder.
     cf: false,
     workers: [
-      ...workers.map((w) => w.options),
+      ...workers,
       // Last: Miniflare sends a request no route matches to the first worker, never to this one.
       ...(migrations.length
         ? [{ name: MIGRATOR, modules: true, script: MIGRATOR_SCRIPT, compatibilityDate: "2025-01-01", d1Databases: Object.fromEntries(migrations.map((m) => [m.key, m.id])), unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }]
