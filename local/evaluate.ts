@@ -5,12 +5,22 @@
  * materialises it in workerd.
  */
 import * as crypto from "node:crypto";
-import * as pulumi from "@pulumi/pulumi";
+import type * as Pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "./pulumiConfig";
 
-// Internal to the SDK, stable for years: used by its own `disconnect()` to drain pending RPCs.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
+/**
+ * @pulumi/pulumi, loaded on first use: importing this module (for `reveal` and the types) costs
+ * nothing, so `npm start` can load Miniflare while a worker thread loads Pulumi and evaluates.
+ */
+function pulumiSdk(): { pulumi: typeof Pulumi; settings: { waitForRPCs(): Promise<void> } } {
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pulumi: require("@pulumi/pulumi"),
+    // Internal to the SDK, stable for years: used by its own `disconnect()` to drain pending RPCs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    settings: require("@pulumi/pulumi/runtime/settings"),
+  };
+}
 
 /** The key and value Pulumi uses to mark a secret in serialized inputs. */
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -56,8 +66,11 @@ export interface Evaluation {
   outputs: unknown;
   /** What the program threw, if it did. */
   error?: Error;
-  /** Seconds spent loading the program's modules (0 when they were loaded before) and running it. */
-  seconds: { load: number; run: number };
+  /**
+   * Seconds spent loading @pulumi/pulumi, loading the program's modules (each 0 when they were
+   * loaded before) and running the program.
+   */
+  seconds: { sdk: number; load: number; run: number };
 }
 
 export interface EvaluateOptions {
@@ -112,6 +125,9 @@ interface RegisterRequest {
 }
 
 export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
+  const sdkStarted = process.hrtime.bigint();
+  const { pulumi, settings } = pulumiSdk();
+  const sdk = Number(process.hrtime.bigint() - sdkStarted) / 1e9;
   const files = readStackConfig(opts.root, opts.stack, { ...(opts.secrets ? { secrets: opts.secrets } : {}), ...(opts.plain ? { plain: opts.plain } : {}) });
   const meta = new Map<string, Omit<RegisteredResource, "inputs" | "id">>();
   const inputs = new Map<string, { inputs: Record<string, unknown>; id: string }>();
@@ -183,13 +199,13 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   let outputs: unknown;
   let error: Error | undefined;
   const started = process.hrtime.bigint();
-  const seconds = { load: 0, run: 0 };
+  const seconds = { sdk, load: 0, run: 0 };
   try {
     const loading = process.hrtime.bigint();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = opts.program ?? (require("../program") as typeof import("../program")).main;
     seconds.load = Number(process.hrtime.bigint() - loading) / 1e9;
-    const result = pulumi.output(program()) as unknown as pulumi.Output<unknown>;
+    const result = pulumi.output(program()) as unknown as Pulumi.Output<unknown>;
     outputs = await new Promise<unknown>((resolve) => result.apply((v) => (resolve(v), v)));
     await settings.waitForRPCs();
   } catch (e) {

@@ -17,6 +17,11 @@ const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, ".workers-stack", "cache", "ts");
+
+// V8's code cache for every CommonJS module loaded from here on (Node 22.1+): Miniflare and
+// @pulumi/pulumi are large, and parsing and compiling them is most of their load time. Node keys
+// the cache by file and content, so a changed module is compiled afresh.
+/** @type {{ enableCompileCache?: (dir: string) => unknown }} */ (Module).enableCompileCache?.(path.join(ROOT, ".workers-stack", "cache", "v8"));
 /** @type {typeof import("esbuild") | undefined} */
 let esbuild;
 
@@ -52,4 +57,4 @@ extensions[".ts"] = (m, filename) => m._compile(compile(fs.readFileSync(filename
 
 module.exports = { compile };
 
-if (require.main === module) require("./start.ts");
+if (require.main === module) require("./start");

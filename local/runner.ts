@@ -10,8 +10,8 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
-import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
-import { loadPlan } from "../config/load";
+import { Worker } from "node:worker_threads";
+import type { Miniflare } from "miniflare";
 import { deepMerge, isPlainObject } from "../config/merge";
 import * as esbuild from "esbuild";
 import { bundleWorker } from "../components/bundle";
@@ -50,6 +50,12 @@ export interface LocalOptions {
   plain?: Record<string, string>;
   /** Where notices go. @default console.log */
   log?: (line: string) => void;
+  /**
+   * Where the program is evaluated: in this thread, or in a worker thread that loads Pulumi and the
+   * program while this one loads Miniflare (what `npm start` does; it stays up for --watch).
+   * @default "process"
+   */
+  evaluateIn?: "process" | "thread";
   /**
    * Watch the workers' sources and the declaration: a source change re-bundles and reloads the
    * workers built from it, a declaration change (Pulumi.yaml, Pulumi.<stack>.yaml, .dev.vars*,
@@ -183,16 +189,22 @@ export async function evaluateLocally(
   return evaluation;
 }
 
-/** Seconds spent in each phase of a start (what `npm start --timings` and the bench print). */
+/** Seconds spent in each phase of a start (what `npm start` and the bench print). */
 export interface StartTimings {
-  /** Loading the program's modules (compiled TypeScript) for the evaluation. */
+  /** Loading @pulumi/pulumi (in the evaluation thread under `npm start`). */
+  pulumi: number;
+  /** Loading the program's modules (compiled TypeScript, @pulumi/cloudflare). */
   programLoad: number;
-  /** Program evaluation under the mock runtime, bundling included. */
+  /** Running the program under the mock runtime, bundling included. */
   evaluate: number;
-  /** D1 migrations, applied in-process through Miniflare's D1. */
-  migrations: number;
+  /** Loading Miniflare (beside the three above when they run in a thread). */
+  miniflareLoad: number;
+  /** From the start of the evaluation to its result here: the wall time of the four above. */
+  untilEvaluated: number;
   /** workerd up with every worker (Miniflare ready, direct URLs known). */
   workerd: number;
+  /** D1 migrations, applied in-process through workerd's D1. */
+  migrations: number;
 }
 
 /** A database the runner migrates: from the plan (name, folder) and the registered D1 (id). */
@@ -287,6 +299,64 @@ async function migrate(mf: Miniflare, migrations: LocalMigration[], log: (line: 
 
 type BuiltWorker = LocalWorker & { options: Record<string, unknown> };
 
+/** What the runner needs from one evaluation of the program. */
+export interface RunnerEvaluation {
+  evaluation: Evaluation;
+  plan: Plan;
+  /** Notices raised while evaluating (generated secrets), in order. */
+  notices: string[];
+}
+
+type EvaluationOptions = Pick<LocalOptions, "root" | "stack" | "secrets" | "plain">;
+
+/** One evaluation for the runner, in this thread: the registered resources and the plan. */
+export async function evaluateForRunner(opts: EvaluationOptions, stateDir: string): Promise<RunnerEvaluation> {
+  const notices: string[] = [];
+  const evaluation = await evaluateLocally(opts, stateDir, (l) => notices.push(l));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const plan = (require("../config/load") as typeof import("../config/load")).loadPlan(opts.root);
+  return { evaluation, plan, notices };
+}
+
+interface Evaluator {
+  evaluate(opts: EvaluationOptions, stateDir: string): Promise<RunnerEvaluation>;
+  close(): Promise<void>;
+}
+
+const inProcess: Evaluator = { evaluate: evaluateForRunner, close: async () => undefined };
+
+/** Evaluations in a worker thread (local/evaluatorThread.js), one at a time. */
+function threadEvaluator(): Evaluator {
+  const worker = new Worker(path.join(__dirname, "evaluatorThread.js"));
+  worker.unref();
+  let next = 0;
+  const waiting = new Map<number, { resolve(r: RunnerEvaluation): void; reject(e: Error): void }>();
+  worker.on("message", (m: { id: number; result?: RunnerEvaluation; error?: string }) => {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) w?.reject(new Error(m.error));
+    else w?.resolve(m.result!);
+  });
+  const failAll = (e: Error) => {
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  worker.on("error", failAll);
+  worker.on("exit", (code) => failAll(new Error(`the evaluation thread exited (${code})`)));
+  return {
+    evaluate(opts, stateDir) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, opts: { root: opts.root, stack: opts.stack, secrets: opts.secrets, plain: opts.plain }, stateDir });
+      });
+    },
+    close: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
 /** What a reload did, for the watcher to print. */
 export interface ReloadReport {
   /** One line per change, e.g. `bot: code`, `admin: bindings +FOO -BAR`, `+ worker api`. */
@@ -315,12 +385,13 @@ class Session {
     readonly stateDir: string,
     readonly log: (line: string) => void,
     readonly notice: (line: string) => void,
+    readonly evaluator: Evaluator,
   ) {}
 
   /** The program's view of this stack, turned into workers and migrations (nothing started). */
   async evaluate(): Promise<{ evaluation: Evaluation; workers: BuiltWorker[]; migrations: LocalMigration[]; code: Session["code"] }> {
-    const evaluation = await evaluateLocally(this.opts, this.stateDir, this.notice);
-    const plan = loadPlan(this.opts.root);
+    const { evaluation, plan, notices } = await this.evaluator.evaluate(this.opts, this.stateDir);
+    notices.forEach(this.notice);
     const migrations = localMigrations(this.opts.root, plan, evaluation);
     const { workers } = buildWorkers(this.opts.root, evaluation, this.notice);
     const code: Session["code"] = new Map();
@@ -506,13 +577,26 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
     log(`  note: ${line}`);
   };
   const clock = stopwatch();
-  const session = new Session(opts, stateDir, log, notice);
-  const first = await session.evaluate();
+  const evaluator = opts.evaluateIn === "thread" ? threadEvaluator() : inProcess;
+  const session = new Session(opts, stateDir, log, notice, evaluator);
+  let first: Awaited<ReturnType<Session["evaluate"]>>;
+  let miniflareLoad = 0;
+  try {
+    const pending = session.evaluate();
+    // Loads Miniflare here while the thread loads Pulumi and runs the program.
+    const loading = stopwatch();
+    miniflare();
+    miniflareLoad = loading();
+    first = await pending;
+  } catch (e) {
+    await evaluator.close();
+    throw e;
+  }
   Object.assign(session, first);
-  const evaluated = clock();
-  const timings: StartTimings = { programLoad: first.evaluation.seconds.load, evaluate: evaluated - first.evaluation.seconds.load, migrations: 0, workerd: 0 };
+  const { sdk, load, run } = first.evaluation.seconds;
+  const timings: StartTimings = { pulumi: sdk, programLoad: load, evaluate: run, miniflareLoad, untilEvaluated: clock(), workerd: 0, migrations: 0 };
 
-  session.mf = new Miniflare(session.options());
+  session.mf = new (miniflare().Miniflare)(session.options());
   try {
     session.url = await session.mf.ready;
     timings.workerd = clock();
@@ -524,6 +608,7 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
     timings.workerd += clock();
   } catch (e) {
     await session.mf.dispose().catch(() => undefined);
+    await evaluator.close();
     throw e;
   }
   const local: LocalStack = {
@@ -544,6 +629,7 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
     migrationDirs: () => session.migrations.map((m) => m.dir),
     dispose: async () => {
       await watcher?.close();
+      await evaluator.close();
       await session.mf.dispose();
     },
   };
@@ -582,6 +668,7 @@ function buildWorkers(root: string, evaluation: Evaluation, notice: (line: strin
 }
 
 function miniflareOptions(port: number, stateDir: string, workers: Record<string, unknown>[], migrations: LocalMigration[]) {
+  const { convertV4MiniflareOptions, Log, LogLevel } = miniflare();
   return convertV4MiniflareOptions({
     host: "127.0.0.1",
     port,
@@ -597,6 +684,12 @@ function miniflareOptions(port: number, stateDir: string, workers: Record<string
         : []),
     ],
   } as Parameters<typeof convertV4MiniflareOptions>[0]);
+}
+
+/** Miniflare, loaded on first use (see evaluate.ts: loading it overlaps the evaluation). */
+function miniflare(): typeof import("miniflare") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("miniflare");
 }
 
 /** What the other resources say about each script: routes, queue consumers, crons, SQLite classes. */
@@ -724,8 +817,11 @@ export function describeTimings(t: StartTimings & { node?: number; modules?: num
   const parts: [string, number | undefined][] = [
     ["node", t.node],
     ["modules", t.modules],
+    ["pulumi", t.pulumi],
     ["program load", t.programLoad],
     ["evaluation+bundling", t.evaluate],
+    ["miniflare load", t.miniflareLoad],
+    ["until evaluated", t.untilEvaluated],
     ["workerd", t.workerd],
     ["migrations", t.migrations],
   ];

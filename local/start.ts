@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     fresh: values.fresh,
     port: Number(values.port),
     watch: values.watch,
+    evaluateIn: "thread",
     ...(values.state ? { stateDir: path.resolve(values.state) } : {}),
   });
   console.log(`\n${describeLocal(local)}`);

@@ -171,3 +171,33 @@ describe("local runner --watch (on a copy of the reference project)", function (
     await rowsKept();
   });
 });
+
+describe("local runner with the evaluation in a worker thread (as npm start runs it)", function () {
+  this.timeout(180_000);
+
+  it("registers what the in-process evaluation registers, and serves every worker healthy", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ws-thread-"));
+    const opts = { root: ROOT, stack: "staging", port: 0, fresh: true, log: () => undefined };
+    try {
+      const threaded = await startLocal({ ...opts, stateDir: path.join(tmp, "a"), evaluateIn: "thread" });
+      const inputs = (l: LocalStack) => Object.fromEntries(l.evaluation.resources.map((r) => [r.urn, r.inputs]));
+      let viaThread: Record<string, unknown>;
+      try {
+        viaThread = inputs(threaded);
+        for (const w of threaded.workers) assert.equal((await request(w.url, "/health")).status, 200, w.key);
+      } finally {
+        await threaded.dispose();
+      }
+      // The same state folder, so the same seed: generated secrets must match too.
+      const inProcess = await startLocal({ ...opts, fresh: false, stateDir: path.join(tmp, "a") });
+      try {
+        assert.ok(Object.keys(viaThread).length > 10);
+        assert.deepEqual(inputs(inProcess), viaThread);
+      } finally {
+        await inProcess.dispose();
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
