@@ -13,6 +13,7 @@ import { readStackConfig } from "./pulumiConfig";
  * nothing, so `npm start` can load Miniflare while a worker thread loads Pulumi and evaluates.
  */
 function pulumiSdk(): { pulumi: typeof Pulumi; settings: { waitForRPCs(): Promise<void> } } {
+  deferClosureSerializerDependencies();
   return {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     pulumi: require("@pulumi/pulumi"),
@@ -37,6 +38,43 @@ export function reveal(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reveal);
   if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
   return v;
+}
+
+/**
+ * @pulumi/pulumi loads the TypeScript compiler and @npmcli/arborist when it is imported, for
+ * serializing functions (dynamic providers, `runtime.serializeFunction`), which no program run
+ * under mocks here does: together ~0.3 s of a ~0.45 s import (measured). Those two imports, made
+ * from Pulumi's closure code only, get a stand-in that loads the real module the first time
+ * anything is read from it — so a program that does serialize a function still works.
+ */
+function deferClosureSerializerDependencies(): void {
+  const Module = require("node:module") as { _load(request: string, parent: { filename?: string } | undefined, isMain: boolean): unknown } & Record<symbol, boolean>;
+  const installed = Symbol.for("workers-stack.deferClosureSerializerDependencies");
+  if (Module[installed]) return;
+  Module[installed] = true;
+  const deferred: [string, RegExp][] = [
+    ["typescript", /[\\/]@pulumi[\\/]pulumi[\\/]typescript-shim\.js$/],
+    ["@npmcli/arborist", /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/],
+  ];
+  const load = Module._load;
+  Module._load = function (request, parent, isMain) {
+    if (!deferred.some(([name, from]) => name === request && from.test(parent?.filename ?? ""))) return load.call(this, request, parent, isMain);
+    let real: object | undefined;
+    const get = () => (real ??= load.call(this, request, parent, isMain) as object);
+    return new Proxy(
+      {},
+      {
+        // __importStar returns a module marked __esModule as it is: nothing is read until used.
+        get: (_t, key) => (key === "__esModule" && real === undefined ? true : Reflect.get(get(), key)),
+        has: (_t, key) => Reflect.has(get(), key),
+        ownKeys: () => Reflect.ownKeys(get()),
+        getOwnPropertyDescriptor: (_t, key) => {
+          const d = Reflect.getOwnPropertyDescriptor(get(), key);
+          return d && { ...d, configurable: true };
+        },
+      },
+    );
+  };
 }
 
 export interface RegisteredResource {

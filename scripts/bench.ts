@@ -27,7 +27,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { httpGet } from "../local/healthCheck";
-import { evaluateLocally } from "../local/runner";
+import { evaluateLocally, startLocal } from "../local/runner";
 import { countRunbookSteps, DependencyDepth, projectDependencyDepth, RunbookSteps } from "./bench/depth";
 import type { ChildResult } from "./bench/evaluateChild";
 import { generateProject } from "./bench/generate";
@@ -188,7 +188,50 @@ async function benchLocal(root: string, stack: string, runs: number, machine: st
       ["restart", ...phaseNames.map((n) => String(again.phases[n] ?? "-")), String(round(Object.values(again.phases).reduce((a, b) => a + b, 0), 2)), String(again.medianSeconds)],
     ],
   );
-  writeJson(`local-${project === "." ? "" : `${path.basename(root)}-`}${stack}.json`, { machine, date: new Date().toISOString(), project, stack, runs, npmStart: ours, restart: again, wranglerDev: theirs });
+  const watch = root === ROOT ? await benchWatch(stack, runs) : undefined;
+  writeJson(`local-${project === "." ? "" : `${path.basename(root)}-`}${stack}.json`, { machine, date: new Date().toISOString(), project, stack, runs, npmStart: ours, restart: again, wranglerDev: theirs, ...(watch ? { watch } : {}) });
+}
+
+/**
+ * --watch: from writing an edit of admin's source to the first request that gets the edited
+ * answer, on a temporary copy of the reference project (`runs` edits, the 404 text changed each
+ * time). That D1 rows survive a reload is tested (tests/watch.test.ts), not timed.
+ */
+async function benchWatch(stack: string, runs: number): Promise<{ medianMs: number; samplesMs: number[] }> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-watch-"));
+  const root = path.join(tmp, "project");
+  fs.mkdirSync(root);
+  for (const f of ["Pulumi.yaml", `Pulumi.${stack}.yaml`]) fs.copyFileSync(path.join(ROOT, f), path.join(root, f));
+  for (const d of ["workers", "migrations"]) fs.cpSync(path.join(ROOT, d), path.join(root, d), { recursive: true });
+  const source = path.join(root, "workers", "admin", "index.ts");
+  const original = fs.readFileSync(source, "utf8");
+  if (!original.includes('fail(404, "not found")')) throw new Error("bench --watch: workers/admin/index.ts no longer answers 404 \"not found\"");
+  const local = await startLocal({ root, stack, port: 0, stateDir: path.join(tmp, "state"), fresh: true, watch: true, log: () => undefined });
+  const samples: number[] = [];
+  try {
+    const admin = local.workers.find((w) => w.key === "admin")!;
+    for (let i = 0; i < runs; i++) {
+      const marker = `edit ${i} ${Date.now()}`;
+      // Let the watcher settle between edits, as a person typing would.
+      await new Promise((r) => setTimeout(r, 300));
+      const started = process.hrtime.bigint();
+      fs.writeFileSync(source, original.replace('fail(404, "not found")', `fail(404, "${marker}")`));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const res = await httpGet(`${admin.url}/no-such-route`).catch(() => ({ status: 0, body: "" }));
+        if (res.body.includes(marker)) break;
+        if (Date.now() > deadline) throw new Error(`bench --watch: edit ${i} not served within 30 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  } finally {
+    await local.dispose();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const medianMs = round(median(samples), 0);
+  console.log(`\n--watch: an edit of admin's source served after ${medianMs} ms (median of ${runs}; samples ${samples.map((x) => Math.round(x)).join(", ")} ms)`);
+  return { medianMs, samplesMs: samples.map((x) => round(x, 0)) };
 }
 
 /** One evaluation in a fresh process: the child's own figures plus the process tree's sampled peak. */
