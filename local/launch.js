@@ -24,28 +24,33 @@ const CACHE = path.join(ROOT, ".workers-stack", "cache", "ts");
 /** @type {{ enableCompileCache?: (dir: string) => unknown }} */ (Module).enableCompileCache?.(path.join(ROOT, ".workers-stack", "cache", "v8"));
 /** @type {typeof import("esbuild") | undefined} */
 let esbuild;
+/**
+ * What tsc makes of this project's TypeScript (tsconfig.json: commonjs, ES2022): CommonJS, class
+ * fields defined, and `import()` turned into `require` as tsc does for commonjs.
+ * @type {import("esbuild").TransformOptions}
+ */
+const OPTIONS = {
+  loader: "ts",
+  format: "cjs",
+  target: "node22",
+  supported: { "dynamic-import": false },
+  tsconfigRaw: { compilerOptions: { esModuleInterop: true, useDefineForClassFields: true } },
+};
 
 /** @param {string} source @param {string} filename */
 function compile(source, filename) {
   if (!esbuild) esbuild = require("esbuild");
-  const key = crypto.createHash("sha256").update(`${esbuild.version}\0${filename}\0${source}`).digest("hex");
+  const key = crypto.createHash("sha256").update(`${esbuild.version}\0${JSON.stringify(OPTIONS)}\0${filename}\0${source}`).digest("hex");
   const cached = path.join(CACHE, `${key}.js`);
   try {
     return fs.readFileSync(cached, "utf8");
   } catch {
     /* not compiled yet */
   }
-  const { code } = esbuild.transformSync(source, {
-    loader: "ts",
-    format: "cjs",
-    target: "node22",
-    sourcefile: filename,
-    sourcemap: "inline",
-    tsconfigRaw: { compilerOptions: { esModuleInterop: true, useDefineForClassFields: true } },
-  });
+  const { code } = esbuild.transformSync(source, { ...OPTIONS, sourcefile: filename });
   fs.mkdirSync(CACHE, { recursive: true });
   // Written under a temporary name and renamed: two starts at once never read half a file.
-  const tmp = `${cached}.${process.pid}.tmp`;
+  const tmp = `${cached}.${process.pid}.${require("node:worker_threads").threadId}.tmp`;
   fs.writeFileSync(tmp, code);
   fs.renameSync(tmp, cached);
   return code;

@@ -238,7 +238,8 @@ async function benchWatch(stack: string, runs: number): Promise<{ medianMs: numb
 async function evaluateInChild(root: string, program: "ours" | "baseline", rawStacks: boolean): Promise<ChildResult & { processSeconds: number; treePeakMiB: number }> {
   const out = path.join(root, `result-${program}-${process.hrtime.bigint()}.json`);
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "bench", "evaluateChild.ts"), root, program, out], {
+  // The loader `npm start` uses (esbuild, cached), for both programs alike.
+  const child = spawn(process.execPath, ["-r", path.join(ROOT, "local", "launch.js"), path.join("scripts", "bench", "evaluateChild.ts"), root, program, out], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WORKERS_STACK_BENCH_RAW_STACKS: rawStacks ? "1" : "" },
