@@ -228,12 +228,16 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
 
   const previousRoot = process.env.WORKERS_STACK_ROOT;
   process.env.WORKERS_STACK_ROOT = opts.root;
-  // @pulumi/pulumi captures a stack trace for every resource; under ts-node each one is
-  // source-mapped, which was over a third of the evaluation time at 300 workers. The mocks
-  // never show those positions: use V8's plain formatter while the program runs.
+  // @pulumi/pulumi captures a stack trace for every resource and every promise it makes (an empty
+  // `new Error().stack`, read to find the caller's position); under ts-node each one was
+  // source-mapped, over a third of the evaluation time at 300 workers, and even V8's plain
+  // formatting of them is ~13% of a small evaluation. The mocks never show those positions: such
+  // message-less captures get just their first line while the program runs; an error with a
+  // message (anything the program throws) keeps its full stack.
   const errorClass = Error as { prepareStackTrace?: unknown };
   const previousPrepare = errorClass.prepareStackTrace;
-  errorClass.prepareStackTrace = undefined;
+  errorClass.prepareStackTrace = (e: Error, frames: NodeJS.CallSite[]) =>
+    e.message === "" && e.name === "Error" ? "Error" : `${e.name}${e.message ? `: ${e.message}` : ""}${frames.map((f) => `\n    at ${f}`).join("")}`;
   let outputs: unknown;
   let error: Error | undefined;
   const started = process.hrtime.bigint();
