@@ -180,12 +180,16 @@ async function benchLocal(root: string, stack: string, runs: number, machine: st
   );
   console.log(`ratio npm start (fresh) / wrangler dev: time ×${round(ours.medianSeconds / theirs.medianSeconds, 2)}, memory ×${round(ours.medianRssMiB / theirs.medianRssMiB, 2)}`);
   const phaseNames = Object.keys(ours.phases);
-  console.log("\nwhere a start's time goes (median seconds per phase, as npm start reports them; the rest is the first /health answers):");
+  // pulumi, program load, evaluation and miniflare load overlap (a worker thread evaluates while
+  // the main thread loads Miniflare): "until evaluated" is their wall time.
+  const sequential = (p: Record<string, number>) => round(["node", "modules", "until evaluated", "workerd", "migrations"].reduce((a, n) => a + (p[n] ?? 0), 0), 2);
+  console.log("\nwhere a start's time goes (median seconds per phase, as npm start reports them; pulumi, program load,");
+  console.log("evaluation and miniflare load run side by side and end at \"until evaluated\"; the rest is the first /health answers):");
   printTable(
-    ["start", ...phaseNames, "sum", "start→all healthy"],
+    ["start", ...phaseNames, "node+modules+until evaluated+workerd+migrations", "start→all healthy"],
     [
-      ["fresh", ...phaseNames.map((n) => String(ours.phases[n])), String(round(Object.values(ours.phases).reduce((a, b) => a + b, 0), 2)), String(ours.medianSeconds)],
-      ["restart", ...phaseNames.map((n) => String(again.phases[n] ?? "-")), String(round(Object.values(again.phases).reduce((a, b) => a + b, 0), 2)), String(again.medianSeconds)],
+      ["fresh", ...phaseNames.map((n) => String(ours.phases[n])), String(sequential(ours.phases)), String(ours.medianSeconds)],
+      ["restart", ...phaseNames.map((n) => String(again.phases[n] ?? "-")), String(sequential(again.phases)), String(again.medianSeconds)],
     ],
   );
   const watch = root === ROOT ? await benchWatch(stack, runs) : undefined;
