@@ -166,6 +166,9 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   const sdkStarted = process.hrtime.bigint();
   const { pulumi, settings } = pulumiSdk();
   const sdk = Number(process.hrtime.bigint() - sdkStarted) / 1e9;
+  // Loaded here, after the SDK: it imports @pulumi/pulumi (see pulumiSdk).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { pendingMigrations, readDoMigrationsCommand } = require("../components/doMigrations") as typeof import("../components/doMigrations");
   const files = readStackConfig(opts.root, opts.stack, { ...(opts.secrets ? { secrets: opts.secrets } : {}), ...(opts.plain ? { plain: opts.plain } : {}) });
   const meta = new Map<string, Omit<RegisteredResource, "inputs" | "id">>();
   const inputs = new Map<string, { inputs: Record<string, unknown>; id: string }>();
@@ -179,6 +182,9 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
         const state: Record<string, unknown> = { ...args.inputs, ...(args.custom ? { id } : {}) };
         // Outputs the provider computes that the program reads back.
         if (args.type === "cloudflare:index/queue:Queue") state.queueId = id;
+        // The Durable Object migrations command, as on a script that does not exist yet: the whole history.
+        const doMigrations = args.type === "command:local:Command" ? readDoMigrationsCommand(args.inputs) : undefined;
+        if (doMigrations) state.stdout = JSON.stringify(pendingMigrations(doMigrations.history, undefined));
         if (args.type === "random:index/randomPassword:RandomPassword")
           state.result = mockPassword(opts.seed ?? "workers-stack", opts.stack, args.name, Number(args.inputs.length), args.inputs.keepers);
         return { id, state };

@@ -21,6 +21,7 @@ import { watchLocal } from "./watch";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
 import { REPORTED_TYPE } from "./healthCheck";
 import { readStackConfig } from "./pulumiConfig";
+import { classesAfter, type MigrationStep } from "../components/do-migrations";
 
 const T = {
   d1: "cloudflare:index/d1Database:D1Database",
@@ -655,6 +656,8 @@ function buildWorkers(root: string, evaluation: Evaluation, notice: (line: strin
     const parent = parentType(cmd);
     // A Database's migrations command: applied in-process (see localMigrations).
     if (parent === "workers-stack:index:Database") continue;
+    // Durable Object migrations: under mocks the script is new, so its upload carries the whole history.
+    if (parent === "workers-stack:index:DurableObjectMigrations") continue;
     if (parent === "workers-stack:index:TelegramWebhook")
       notice(`Telegram webhook ${cmd.name} is not set locally (Telegram needs a public URL): POST updates to the bot's /telegram/webhook yourself`);
     else notice(`command ${cmd.name} is not emulated locally: ${String(cmd.inputs.create ?? "")}`);
@@ -722,7 +725,13 @@ function scriptContext(resources: RegisteredResource[]): ScriptContext {
   }
   const crons = new Map<string, string[]>();
   for (const t of ofType(T.cron)) crons.set(String(t.inputs.scriptName), (t.inputs.schedules as { cron: string }[]).map((x) => x.cron));
-  const sqliteClasses = new Set(ofType(T.script).flatMap((s) => (s.inputs.migrations?.newSqliteClasses ?? []) as string[]));
+  // The classes each script has after the migrations its upload carries (SQLite-backed or not).
+  const sqliteClasses = new Set(
+    ofType(T.script).flatMap((s) => {
+      const steps = ((reveal(s.inputs.migrations) as { steps?: MigrationStep[] } | undefined)?.steps ?? []);
+      return [...classesAfter(steps)].filter(([, storage]) => storage !== "kv").map(([c]) => c);
+    }),
+  );
   return { routes, consumers, crons, sqliteClasses };
 }
 
