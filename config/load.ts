@@ -130,3 +130,13 @@ export function loadPlan(root: string = projectRoot()): { plan: Plan; bundles: M
   }
   return { plan, bundles };
 }
+
+/**
+ * The plan of the current stack without bundling (for the local runner, which gets its bundles
+ * from the evaluation that just ran). Throws ConfigError like `loadPlan`.
+ */
+export function readPlan(root: string = projectRoot()): Plan {
+  const source = readConfigSource();
+  const declaration = validate(source, fileFacts(root, new Date()));
+  return buildPlan(declaration, declaration.settings.version ?? gitVersion(root));
+}
