@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Plan, PlannedBinding } from "../config/plan";
+import { type BindingResolver, providerBinding } from "../config/bindingKinds";
+import { Plan } from "../config/plan";
 import { Bundle } from "./bundle";
 import { Database } from "./database";
 import { CustomDomain, Hostname } from "./hostname";
@@ -8,7 +9,7 @@ import { Queue } from "./queue";
 import { R2Bucket } from "./r2Bucket";
 import { StackSecrets } from "./stackSecrets";
 import { TelegramWebhook } from "./telegramWebhook";
-import { ScriptBinding, Worker } from "./worker";
+import { Worker } from "./worker";
 
 export interface StackArgs {
   /** The validated plan of this stack. */
@@ -132,7 +133,7 @@ export class Stack extends pulumi.ComponentResource {
           ...(args.bundles?.[w.key] ? { bundle: args.bundles[w.key] } : {}),
           compatibilityDate: w.compatibilityDate,
           compatibilityFlags: w.compatibilityFlags,
-          bindings: w.bindings.map((b) => this.resolveBinding(b, w.key)),
+          bindings: w.bindings.map((b) => providerBinding(b, this.resolver(w.key))),
           dependsOn,
           durableObjectMigrations: w.durableObjectMigrations,
           ...(args.apiToken ? { apiToken: args.apiToken } : {}),
@@ -193,39 +194,22 @@ export class Stack extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 
-  /** A planned binding with its logical key replaced by the real id, script name or secret value. */
-  private resolveBinding(b: PlannedBinding, self: string): pulumi.Input<ScriptBinding> {
-    switch (b.type) {
-      case "plain_text":
-        return { name: b.name, type: b.type, text: b.text };
-      case "json":
-        return { name: b.name, type: b.type, json: b.json };
-      case "secret_text":
-        return { name: b.name, type: b.type, text: this.secrets.values[b.secret]! };
-      case "d1":
-        return { name: b.name, type: b.type, id: this.databases[b.database]!.id };
-      case "kv_namespace":
-        return { name: b.name, type: b.type, namespaceId: this.kvNamespaces[b.namespace]!.id };
-      case "service":
-        return { name: b.name, type: b.type, service: this.workers[b.worker]!.scriptName, ...(b.entrypoint ? { entrypoint: b.entrypoint } : {}) };
-      case "queue":
-        return { name: b.name, type: b.type, queueName: this.queues[b.queue]!.queueName };
-      case "r2_bucket":
-        return { name: b.name, type: b.type, bucketName: this.r2Buckets[b.bucket]!.bucketName };
-      case "durable_object_namespace":
-        // A class of another worker names that worker's env-suffixed script: derived, never typed.
-        return b.worker === self
-          ? { name: b.name, type: b.type, className: b.className }
-          : { name: b.name, type: b.type, className: b.className, scriptName: this.workers[b.worker]!.scriptName };
-      case "workflow": {
-        const host = this.plan.workers.find((w) => w.workflows.some((wf) => wf.key === b.workflow))!;
-        const wf = host.workflows.find((x) => x.key === b.workflow)!;
+  /** Turns the logical keys of one worker's planned bindings into ids, script names and secret values. */
+  private resolver(self: string): BindingResolver {
+    return {
+      self,
+      secret: (name) => this.secrets.values[name]!,
+      databaseId: (key) => this.databases[key]!.id,
+      kvNamespaceId: (key) => this.kvNamespaces[key]!.id,
+      queueName: (key) => this.queues[key]!.queueName,
+      bucketName: (key) => this.r2Buckets[key]!.bucketName,
+      scriptName: (worker) => this.workers[worker]!.scriptName,
+      workflow: (worker, key) => {
+        const wf = this.plan.workers.find((w) => w.key === worker)!.workflows.find((x) => x.key === key)!;
         // Its own workflow is named by string (the Workflow resource is created after the script);
         // another worker's comes from that worker's Workflow resource, so it exists first.
-        return host.key === self
-          ? { name: b.name, type: b.type, workflowName: wf.name, className: wf.className }
-          : { name: b.name, type: b.type, workflowName: this.workers[host.key]!.workflows[wf.key]!.workflowName, className: wf.className, scriptName: this.workers[host.key]!.scriptName };
-      }
-    }
+        return { name: worker === self ? wf.name : this.workers[worker]!.workflows[key]!.workflowName, className: wf.className };
+      },
+    };
   }
 }

@@ -1,4 +1,5 @@
 /** Small graph helpers for deploy order. Nodes are logical keys; edges point at what must exist first. */
+import { declaredKindOf } from "./bindingKinds";
 import type { SystemConfig } from "./schema";
 
 /** Which worker hosts each workflow key (the first that declares it). */
@@ -18,7 +19,7 @@ export function deployEdges(system: Pick<SystemConfig, "workers">): Map<string, 
   const edges = new Map<string, string[]>();
   for (const [key, worker] of Object.entries(system.workers)) {
     const targets = Object.values(worker.bindings ?? {})
-      .map((b) => b.service ?? (b.durableObject !== undefined ? b.worker : undefined) ?? (b.workflow !== undefined ? wfHosts.get(b.workflow) : undefined))
+      .map((b) => declaredKindOf(b)?.deployEdge?.(b, { self: key, workflowHost: (wf) => wfHosts.get(wf) }))
       .filter((s): s is string => s !== undefined && s !== key && Object.hasOwn(system.workers, s));
     edges.set(key, [...new Set(targets)].sort());
   }

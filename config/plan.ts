@@ -3,23 +3,13 @@
  * every binding of every worker by logical key, and the deploy order. No Pulumi types, no I/O:
  * the components turn it into resources, the local runner and the tests read it directly.
  */
-import { topologicalOrder, deployEdges } from "./graph";
+import { planBinding, type PlannedBinding } from "./bindingKinds";
+import { topologicalOrder, deployEdges, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
 
-export type PlannedBinding =
-  | { name: string; type: "plain_text"; text: string }
-  | { name: string; type: "json"; json: string }
-  | { name: string; type: "secret_text"; secret: string }
-  | { name: string; type: "d1"; database: string }
-  | { name: string; type: "kv_namespace"; namespace: string }
-  | { name: string; type: "service"; worker: string; entrypoint?: string }
-  | { name: string; type: "queue"; queue: string }
-  | { name: string; type: "r2_bucket"; bucket: string }
-  /** `worker` is the hosting worker's key (this worker itself, or another one). */
-  | { name: string; type: "durable_object_namespace"; className: string; worker: string }
-  | { name: string; type: "workflow"; workflow: string };
+export type { PlannedBinding } from "./bindingKinds";
 
 export interface PlannedQueue {
   key: string;
@@ -181,6 +171,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
   );
 
   const edges = deployEdges(system);
+  const wfHosts = workflowHosts(system);
   const order = topologicalOrder(edges);
   const workers = order.map((key): PlannedWorker => {
     const w = system.workers[key]!;
@@ -191,16 +182,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     for (const [varName, value] of Object.entries(w.vars ?? {}))
       bindings.push(typeof value === "string" ? { name: varName, type: "plain_text", text: value } : { name: varName, type: "json", json: JSON.stringify(value) });
     for (const secretName of w.secrets ?? []) bindings.push({ name: secretName, type: "secret_text", secret: secretName });
-    for (const [bindingName, b] of Object.entries(w.bindings ?? {})) {
-      if (b.d1 !== undefined) bindings.push({ name: bindingName, type: "d1", database: b.d1 });
-      else if (b.kv !== undefined) bindings.push({ name: bindingName, type: "kv_namespace", namespace: b.kv });
-      else if (b.service !== undefined)
-        bindings.push({ name: bindingName, type: "service", worker: b.service, ...(b.entrypoint ? { entrypoint: b.entrypoint } : {}) });
-      else if (b.queue !== undefined) bindings.push({ name: bindingName, type: "queue", queue: b.queue });
-      else if (b.r2 !== undefined) bindings.push({ name: bindingName, type: "r2_bucket", bucket: b.r2 });
-      else if (b.durableObject !== undefined) bindings.push({ name: bindingName, type: "durable_object_namespace", className: b.durableObject, worker: b.worker ?? key });
-      else if (b.workflow !== undefined) bindings.push({ name: bindingName, type: "workflow", workflow: b.workflow });
-    }
+    for (const [bindingName, b] of Object.entries(w.bindings ?? {})) bindings.push(planBinding(bindingName, b, key, (wf) => wfHosts.get(wf)));
     bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const hosts = [...new Set(w.hostnames ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone));
     return {

@@ -14,31 +14,9 @@
  */
 import { z } from "zod";
 
-/** Logical keys of databases, namespaces and workers: they become part of Cloudflare names. */
-export const LOGICAL_KEY = /^[a-z][a-z0-9-]{0,30}$/;
-/** Names a worker sees in `env`: vars, secrets and bindings. */
-export const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/**
- * A DNS label below the zone: `bot` becomes `bot<suffix>.<zone>`; `@` is the zone apex (with a
- * suffix `-staging` it becomes `staging.<zone>`).
- */
-export const HOST_LABEL = /^(@|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
-/** Durable Object and Workflow class names: exported JavaScript classes. */
-export const CLASS_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-/** A cron expression of five fields (Cloudflare cron triggers). */
-export const CRON = /^(\S+\s+){4}\S+$/;
-export const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-export const COMPAT_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-const logicalKey = z.string().regex(LOGICAL_KEY, {
-  error: "must be lowercase letters, digits and '-', starting with a letter (at most 31 characters)",
-});
-const bindingName = z.string().regex(BINDING_NAME, {
-  error: "must be a JavaScript identifier of letters, digits and '_' (e.g. RATE_LIMIT_KV)",
-});
-const compatDate = z.string().regex(COMPAT_DATE, { error: "must be a date YYYY-MM-DD" });
-const className = z.string().regex(CLASS_NAME, { error: "must be the name of an exported class, e.g. UserGraphDO" });
-const hostLabel = z.string().regex(HOST_LABEL, { error: "must be a DNS label such as `bot`, or `@` for the zone apex" });
+export { LOGICAL_KEY, BINDING_NAME, HOST_LABEL, CLASS_NAME, CRON, DOMAIN, COMPAT_DATE } from "./fields";
+import { logicalKey, bindingName, compatDate, className, hostLabel, CRON, DOMAIN } from "./fields";
+import { bindingTargetsSchema } from "./bindingKinds";
 
 /** A var: a string becomes a `plain_text` binding, anything else a `json` binding (as wrangler's [vars]). */
 const varValue = z.json();
@@ -61,40 +39,11 @@ export const secretSchema = z
     error: "a secret needs exactly one source: `{ from: config }` or `{ generate: { length: 32 } }`",
   });
 
-const TARGETS = ["d1", "kv", "service", "queue", "r2", "durableObject", "workflow"] as const;
-
-export const bindingSchema = z
-  .strictObject({
-    /** A D1 database of this system, by logical key. */
-    d1: logicalKey.optional(),
-    /** A KV namespace of this system, by logical key. */
-    kv: logicalKey.optional(),
-    /** Another worker of this system, by logical key (its env-suffixed script name is derived). */
-    service: logicalKey.optional(),
-    /** With `service`: the named entrypoint of the target worker. */
-    entrypoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-    /** A queue of this system, by logical key (a producer binding). */
-    queue: logicalKey.optional(),
-    /** An R2 bucket of this system, by logical key. */
-    r2: logicalKey.optional(),
-    /** A Durable Object class, hosted by this worker or by `worker`. */
-    durableObject: className.optional(),
-    /** With `durableObject`: the worker that hosts the class (its env-suffixed script name is derived). @default this worker */
-    worker: logicalKey.optional(),
-    /** A Workflow of this system, by logical key (declared under some worker's `workflows`). */
-    workflow: logicalKey.optional(),
-  })
-  .refine((b) => TARGETS.filter((k) => b[k] !== undefined).length === 1, {
-    error: "a binding names exactly one target: d1, kv, service, queue, r2, durableObject or workflow (e.g. `{ d1: main }`)",
-  })
-  .refine((b) => b.entrypoint === undefined || b.service !== undefined, {
-    error: "`entrypoint` only goes with `service`",
-    path: ["entrypoint"],
-  })
-  .refine((b) => b.worker === undefined || b.durableObject !== undefined, {
-    error: "`worker` only goes with `durableObject`",
-    path: ["worker"],
-  });
+/**
+ * A binding: exactly one target (`{ d1: main }`, `{ service: auth, entrypoint: Admin }`, ...). Its
+ * keys come from the binding-kind registry (config/bindingKinds.ts).
+ */
+export const bindingSchema = bindingTargetsSchema();
 
 /** One step of a worker's Durable Object migration history (wrangler's `[[migrations]]` entry). */
 export const migrationStepSchema = z.strictObject({

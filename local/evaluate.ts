@@ -6,6 +6,7 @@
  */
 import * as crypto from "node:crypto";
 import type * as Pulumi from "@pulumi/pulumi";
+import { RESOURCE_TYPE } from "../config/resourceTypes";
 import { readStackConfig } from "./pulumiConfig";
 
 /**
@@ -132,7 +133,7 @@ export interface EvaluateOptions {
 export function mockId(type: string, name: string, importId?: string): string {
   if (importId) return importId.split("/").pop()!;
   const h = crypto.createHash("sha256").update(`${type}\0${name}`).digest("hex");
-  if (type === "cloudflare:index/d1Database:D1Database")
+  if (type === RESOURCE_TYPE.d1)
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
   return h.slice(0, 32);
 }
@@ -181,11 +182,11 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
         pendingInputs.push({ type: args.type, name: args.name, inputs: args.inputs, id });
         const state: Record<string, unknown> = { ...args.inputs, ...(args.custom ? { id } : {}) };
         // Outputs the provider computes that the program reads back.
-        if (args.type === "cloudflare:index/queue:Queue") state.queueId = id;
+        if (args.type === RESOURCE_TYPE.queue) state.queueId = id;
         // The Durable Object migrations command, as on a script that does not exist yet: the whole history.
-        const doMigrations = args.type === "command:local:Command" ? readDoMigrationsCommand(args.inputs) : undefined;
+        const doMigrations = args.type === RESOURCE_TYPE.command ? readDoMigrationsCommand(args.inputs) : undefined;
         if (doMigrations) state.stdout = JSON.stringify(pendingMigrations(doMigrations.history, undefined));
-        if (args.type === "random:index/randomPassword:RandomPassword")
+        if (args.type === RESOURCE_TYPE.password)
           state.result = mockPassword(opts.seed ?? "workers-stack", opts.stack, args.name, Number(args.inputs.length), args.inputs.keepers);
         return { id, state };
       },

@@ -5,20 +5,8 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import { reportedType } from "../config/bindingKinds";
 
-/** The program's binding types, as the worker's `/health` (and the local runner's table) names them. */
-export const REPORTED_TYPE: Record<string, string> = {
-  plain_text: "var",
-  json: "json",
-  secret_text: "secret",
-  d1: "d1",
-  kv_namespace: "kv",
-  service: "service",
-  queue: "queue",
-  r2_bucket: "r2",
-  durable_object_namespace: "do",
-  workflow: "workflow",
-};
 /** Injected into every worker and reported as `environment`/`version`, not as bindings. */
 const INJECTED = new Set(["ENVIRONMENT", "VERSION"]);
 
@@ -92,7 +80,7 @@ export function compareBindings(declared: Record<string, string>, reported: Repo
     const base = { name: r.name, ...(d ? { declared: d } : {}), ...(r.type ? { reported: r.type } : {}) };
     if (!r.present) rows.push({ ...base, verdict: "missing", detail: d ? "declared, but the worker does not see it" : "the worker needs it and it is not declared" });
     else if (!d) rows.push({ ...base, verdict: "extra", detail: "the worker has it but the declaration does not (set outside the program?)" });
-    else if (r.type && REPORTED_TYPE[d] !== r.type) rows.push({ ...base, verdict: "type mismatch", detail: `declared as ${d}, the worker expects ${r.type}` });
+    else if (r.type && reportedType(d) !== r.type) rows.push({ ...base, verdict: "type mismatch", detail: `declared as ${d}, the worker expects ${r.type}` });
     else if (r.ok === false) rows.push({ ...base, verdict: "unhealthy", detail: r.error ?? "does not answer" });
     else rows.push({ ...base, verdict: "ok" });
   }

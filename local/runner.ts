@@ -19,21 +19,12 @@ import type { Plan } from "../config/plan";
 import { applyMigrations, D1Like } from "./d1Migrations";
 import { watchLocal } from "./watch";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
-import { REPORTED_TYPE } from "./healthCheck";
+import { kindOf, MINIFLARE_GROUPS, type MiniflareGroups, reportedType } from "../config/bindingKinds";
+import { RESOURCE_TYPE, type RegisteredScriptInputs } from "../config/resourceTypes";
 import { readStackConfig } from "./pulumiConfig";
 import { classesAfter, type MigrationStep } from "../components/do-migrations";
 
-const T = {
-  d1: "cloudflare:index/d1Database:D1Database",
-  kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
-  script: "cloudflare:index/workersScript:WorkersScript",
-  route: "cloudflare:index/workersRoute:WorkersRoute",
-  customDomain: "cloudflare:index/workersCustomDomain:WorkersCustomDomain",
-  queue: "cloudflare:index/queue:Queue",
-  consumer: "cloudflare:index/queueConsumer:QueueConsumer",
-  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
-  command: "command:local:Command",
-};
+const T = RESOURCE_TYPE;
 
 export interface LocalOptions {
   /** Project root (the folder holding Pulumi.yaml). */
@@ -529,7 +520,8 @@ function diffWorkers(before: BuiltWorker[], beforeCode: Session["code"], after: 
       what.push(`bindings ${[...added.map((n) => `+${n}`), ...removed.map((n) => `-${n}`), ...changed.map((n) => `~${n}`)].join(" ")}`);
     if (beforeCode.get(w.key)?.sha !== afterCode.get(w.key)?.sha) what.push("code");
     const rest = (o: Record<string, unknown>) => {
-      const { bindings: _b, d1Databases: _d, kvNamespaces: _k, serviceBindings: _s, queueProducers: _q, r2Buckets: _r, durableObjects: _o, workflows: _w, ...x } = o;
+      const x: Record<string, unknown> = { ...o };
+      for (const group of MINIFLARE_GROUPS) delete x[group];
       return JSON.stringify(x);
     };
     if (rest(prev.options) !== rest(w.options)) what.push("settings (routes, compatibility, consumers or crons)");
@@ -542,7 +534,7 @@ function diffWorkers(before: BuiltWorker[], beforeCode: Session["code"], after: 
 /** A binding's value as Miniflare is given it, for comparison. */
 function bindingValue(w: BuiltWorker, name: string): string {
   const o = w.options as Record<string, Record<string, unknown> | undefined>;
-  for (const group of ["bindings", "d1Databases", "kvNamespaces", "serviceBindings", "queueProducers", "r2Buckets", "durableObjects", "workflows"])
+  for (const group of MINIFLARE_GROUPS)
     if (o[group] && name in o[group]!) return `${group}:${JSON.stringify(o[group]![name])}`;
   return "";
 }
@@ -745,52 +737,15 @@ function workerOptions(
   context: ScriptContext,
   notice: (l: string) => void,
 ): LocalWorker & { options: Record<string, unknown> } {
-  const inputs = reveal(script.inputs) as Record<string, unknown>;
+  const inputs = reveal(script.inputs) as RegisteredScriptInputs;
   const scriptName = String(inputs.scriptName);
-  const bindings: Record<string, unknown> = {};
-  const d1Databases: Record<string, string> = {};
-  const kvNamespaces: Record<string, string> = {};
-  const serviceBindings: Record<string, unknown> = {};
-  const queueProducers: Record<string, string> = {};
-  const r2Buckets: Record<string, string> = {};
-  const durableObjects: Record<string, unknown> = {};
-  const workflows: Record<string, unknown> = {};
+  const groups = Object.fromEntries(MINIFLARE_GROUPS.map((g) => [g, {}])) as unknown as MiniflareGroups;
   const types: Record<string, string> = {};
-  for (const b of (inputs.bindings ?? []) as Record<string, string>[]) {
-    const name = b.name!;
-    types[name] = b.type!;
-    switch (b.type) {
-      case "plain_text":
-      case "secret_text":
-        bindings[name] = b.text;
-        break;
-      case "json":
-        bindings[name] = JSON.parse(b.json!);
-        break;
-      case "d1":
-        d1Databases[name] = b.id!;
-        break;
-      case "kv_namespace":
-        kvNamespaces[name] = b.namespaceId!;
-        break;
-      case "service":
-        serviceBindings[name] = b.entrypoint ? { name: b.service, entrypoint: b.entrypoint } : b.service;
-        break;
-      case "queue":
-        queueProducers[name] = b.queueName!;
-        break;
-      case "r2_bucket":
-        r2Buckets[name] = b.bucketName!;
-        break;
-      case "durable_object_namespace":
-        durableObjects[name] = { className: b.className, ...(b.scriptName ? { scriptName: b.scriptName } : {}), useSQLite: context.sqliteClasses.has(b.className!) };
-        break;
-      case "workflow":
-        workflows[name] = { name: b.workflowName, className: b.className, ...(b.scriptName ? { scriptName: b.scriptName } : {}) };
-        break;
-      default:
-        notice(`binding ${name} (${b.type}) of ${scriptName} is not emulated locally`);
-    }
+  for (const b of inputs.bindings ?? []) {
+    types[b.name] = b.type;
+    const kind = kindOf(b.type);
+    if (kind) kind.miniflare(b, groups, context);
+    else notice(`binding ${b.name} (${b.type}) of ${scriptName} is not emulated locally`);
   }
   const patterns = context.routes.get(scriptName) ?? [];
   return {
@@ -808,15 +763,8 @@ function workerOptions(
       scriptPath: path.resolve(process.cwd(), String(inputs.contentFile)),
       compatibilityDate: inputs.compatibilityDate,
       compatibilityFlags: inputs.compatibilityFlags ?? [],
-      bindings,
-      d1Databases,
-      kvNamespaces,
-      serviceBindings,
-      queueProducers,
+      ...groups,
       queueConsumers: context.consumers.get(scriptName) ?? {},
-      r2Buckets,
-      durableObjects,
-      workflows,
       cronTriggers: context.crons.get(scriptName) ?? [],
       routes: patterns,
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
@@ -875,7 +823,7 @@ export function describeLocal(local: LocalStack): string {
     w.url,
     w.hosts.join(" ") || "-",
     Object.entries(w.bindings)
-      .map(([n, t]) => `${n}${t === "plain_text" ? "" : `(${REPORTED_TYPE[t] ?? t})`}`)
+      .map(([n, t]) => `${n}${t === "plain_text" ? "" : `(${reportedType(t) ?? t})`}`)
       .join(" "),
   ]);
   const head = ["worker", "script", "direct URL", "hostnames", "bindings"];

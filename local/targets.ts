@@ -6,25 +6,22 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { registeredOf, registeredScripts } from "../config/resourceTypes";
 import { Evaluation, reveal } from "./evaluate";
 import { HealthTarget } from "./healthCheck";
 import { evaluateLocally, startLocal } from "./runner";
 
-const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
-const ROUTE = "cloudflare:index/workersRoute:WorkersRoute";
-const CUSTOM_DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain";
 
 /** One target per worker of the evaluated stack, with its declared bindings and hostnames. */
 export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
   const hosts = new Map<string, string[]>();
   const add = (script: string, host: string) => hosts.set(script, [...(hosts.get(script) ?? []), host]);
-  for (const r of ev.resources.filter((x) => x.type === ROUTE)) add(String(r.inputs.script), String(r.inputs.pattern).replace(/\/\*$/, ""));
-  for (const r of ev.resources.filter((x) => x.type === CUSTOM_DOMAIN)) add(String(r.inputs.service), String(r.inputs.hostname));
-  return ev.resources
-    .filter((r) => r.type === SCRIPT)
+  for (const r of registeredOf(ev.resources, "route", reveal)) add(String(r.inputs.script), String(r.inputs.pattern).replace(/\/\*$/, ""));
+  for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(String(r.inputs.service), String(r.inputs.hostname));
+  return registeredScripts(ev.resources, reveal)
     .map((r) => {
-      const inputs = r.inputs as { scriptName: string; bindings: unknown };
-      const bindings = (reveal(inputs.bindings) ?? []) as { name: string; type: string }[];
+      const inputs = r.inputs;
+      const bindings = inputs.bindings ?? [];
       const where = url(inputs.scriptName, hosts.get(inputs.scriptName) ?? []);
       return {
         key: r.name,

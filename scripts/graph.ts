@@ -15,26 +15,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { type GraphApi, kindOf } from "../config/bindingKinds";
+import { RESOURCE_TYPE, type RegisteredBinding } from "../config/resourceTypes";
 import { Evaluation, reveal } from "../local/evaluate";
 import { evaluateLocally } from "../local/runner";
 import { runMain } from "./cli";
 
-const T = {
-  script: "cloudflare:index/workersScript:WorkersScript",
-  route: "cloudflare:index/workersRoute:WorkersRoute",
-  customDomain: "cloudflare:index/workersCustomDomain:WorkersCustomDomain",
-  d1: "cloudflare:index/d1Database:D1Database",
-  kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
-  r2: "cloudflare:index/r2Bucket:R2Bucket",
-  queue: "cloudflare:index/queue:Queue",
-  consumer: "cloudflare:index/queueConsumer:QueueConsumer",
-  workflow: "cloudflare:index/workflow:Workflow",
-  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
-  password: "random:index/randomPassword:RandomPassword",
-};
+const T = RESOURCE_TYPE;
 
 type Inputs = Record<string, unknown>;
-type Binding = Record<string, string>;
 
 /** A Mermaid node id: letters, digits and `_` only. */
 function id(kind: string, key: string): string {
@@ -93,57 +82,48 @@ export function stackGraph(ev: Evaluation): string {
   const secretUsers = new Map<string, string[]>();
   for (const { r, i } of of(T.script)) {
     const from = id("worker", r.name);
-    for (const b of (i.bindings ?? []) as Binding[]) {
-      const name = b.name!;
-      switch (b.type) {
-        case "plain_text":
-        case "json":
-          break;
-        case "secret_text":
-          secretUsers.set(name, [...(secretUsers.get(name) ?? []), from]);
-          break;
-        case "d1": {
-          const db = d1.get(b.id!);
-          edge(from, store("d1", "D1", db?.r.name ?? b.id!, String(db?.i.name ?? b.id)), name);
-          break;
-        }
-        case "kv_namespace": {
-          const ns = kv.get(b.namespaceId!);
-          edge(from, store("kv", "KV", ns?.r.name ?? b.namespaceId!, String(ns?.i.title ?? b.namespaceId)), name);
-          break;
-        }
-        case "r2_bucket": {
-          const bucket = r2.get(b.bucketName!);
-          edge(from, store("r2", "R2", bucket?.r.name ?? b.bucketName!, b.bucketName!), name);
-          break;
-        }
-        case "queue":
-          edge(from, queueNode(b.queueName!), `${name} (send)`);
-          break;
-        case "service":
-          edge(from, workerId(b.service!), `${name}${b.entrypoint ? ` (${b.entrypoint})` : ""}`);
-          break;
-        case "durable_object_namespace": {
-          const host = b.scriptName ?? String(i.scriptName);
-          const hostKey = workerByScript.get(host) ?? host;
-          const nid = id("do", `${hostKey}_${b.className}`);
-          node(nid, `[[${label(`DO ${b.className}`, `in ${hostKey}`)}]]`);
-          edge(from, nid, name);
-          break;
-        }
-        case "workflow": {
-          const wf = workflows.get(b.workflowName!);
-          const runsIn = wf ? (workerByScript.get(String(wf.i.scriptName)) ?? String(wf.i.scriptName)) : "?";
-          const nid = id("workflow", b.workflowName!);
-          node(nid, `[[${label(`workflow ${b.className ?? ""}`.trim(), `in ${runsIn}`)}]]`);
-          edge(from, nid, name);
-          break;
-        }
-        default: {
-          const nid = id("binding", `${r.name}_${name}`);
-          node(nid, `[${label(`${b.type} ${name}`)}]`);
-          edge(from, nid, name);
-        }
+    const g: GraphApi = {
+      d1: (dbId) => {
+        const db = d1.get(dbId);
+        return store("d1", "D1", db?.r.name ?? dbId, String(db?.i.name ?? dbId));
+      },
+      kv: (nsId) => {
+        const ns = kv.get(nsId);
+        return store("kv", "KV", ns?.r.name ?? nsId, String(ns?.i.title ?? nsId));
+      },
+      r2: (bucketName) => store("r2", "R2", r2.get(bucketName)?.r.name ?? bucketName, bucketName),
+      queue: queueNode,
+      worker: workerId,
+      durableObject: (hostScript, className) => {
+        const host = hostScript ?? String(i.scriptName);
+        const hostKey = workerByScript.get(host) ?? host;
+        const nid = id("do", `${hostKey}_${className}`);
+        node(nid, `[[${label(`DO ${className}`, `in ${hostKey}`)}]]`);
+        return nid;
+      },
+      workflow: (workflowName, className) => {
+        const wf = workflows.get(workflowName);
+        const runsIn = wf ? (workerByScript.get(String(wf.i.scriptName)) ?? String(wf.i.scriptName)) : "?";
+        const nid = id("workflow", workflowName);
+        node(nid, `[[${label(`workflow ${className ?? ""}`.trim(), `in ${runsIn}`)}]]`);
+        return nid;
+      },
+      other: (kind, key, text) => {
+        const nid = id(kind, key);
+        node(nid, `[${label(text)}]`);
+        return nid;
+      },
+      secret: (name) => secretUsers.set(name, [...(secretUsers.get(name) ?? []), from]),
+      edge: (to, text) => edge(from, to, text),
+    };
+    for (const b of (i.bindings ?? []) as RegisteredBinding[]) {
+      const kind = kindOf(b.type);
+      if (kind) kind.graph(b, g);
+      else {
+        // A binding no kind knows: drawn by its type.
+        const nid = id("binding", `${r.name}_${b.name}`);
+        node(nid, `[${label(`${b.type} ${b.name}`)}]`);
+        edge(from, nid, b.name);
       }
     }
   }

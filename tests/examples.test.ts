@@ -17,14 +17,7 @@ const TMINUS = path.join(ROOT, "examples", "tminus");
 const SIX = path.join(ROOT, "examples", "six-services");
 const TMINUS_SECRETS = { GOOGLE_CLIENT_ID: "gid", GOOGLE_CLIENT_SECRET: "gsecret", MS_CLIENT_ID: "mid", MS_CLIENT_SECRET: "msecret" };
 const SIX_SECRETS = { CLERK_JWT_SECRET: "clerk", CLERK_WEBHOOK_SECRET: "hook", DATABASE_URL: "postgres://u:p@db/x" };
-const T = {
-  ...TYPES,
-  queue: "cloudflare:index/queue:Queue",
-  consumer: "cloudflare:index/queueConsumer:QueueConsumer",
-  r2: "cloudflare:index/r2Bucket:R2Bucket",
-  workflow: "cloudflare:index/workflow:Workflow",
-  cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
-};
+const T = TYPES;
 const bindingsOf = (ev: Evaluation, key: string) => (reveal(one(ev, T.script, key).inputs) as any).bindings as any[];
 
 describe("example: T-Minus (seed 004)", () => {

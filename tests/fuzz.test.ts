@@ -10,6 +10,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
+import { RESOURCE_TYPE } from "../config/resourceTypes";
 import { ConfigError } from "../config/errors";
 import { buildPlan, Plan } from "../config/plan";
 import { ConfigSource, Declaration, Facts, validate } from "../config/validate";
@@ -604,7 +605,7 @@ describe("config fuzzing", function () {
           assert.equal(ev.resources.length, 0, `#${n}: a refused configuration registered ${ev.resources.map((r) => r.urn).join(", ")}`);
           refusedHere++;
         } else {
-          assert.ok(ev.resources.some((r) => r.type === "cloudflare:index/workersScript:WorkersScript"), `#${n}: accepted but no worker registered`);
+          assert.ok(ev.resources.some((r) => r.type === RESOURCE_TYPE.script), `#${n}: accepted but no worker registered`);
         }
       }
       assert.ok(refusedHere >= systems.length / 2, `only ${refusedHere} of ${systems.length} were refused: the sample is too tame`);

@@ -1,6 +1,7 @@
 /** Shared test helpers: evaluate the real stack files under mocks with test values for secrets. */
 import * as path from "node:path";
 import { evaluateStack, Evaluation, isSecretValue, RegisteredResource } from "../local/evaluate";
+import { RESOURCE_TYPE } from "../config/resourceTypes";
 import { readProjectName, readStackConfig } from "../local/pulumiConfig";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -10,15 +11,7 @@ export const TEST_IDS = { accountId: "0123456789abcdef0123456789abcdef", zoneId:
 /** Sentinels for the config secrets: the audit looks for them outside secrets. */
 export const TEST_SECRETS = { OPENAI_API_KEY: "sentinel-openai-7f3a9c", TELEGRAM_BOT_TOKEN: "sentinel-telegram-51d2e8" };
 
-export const TYPES = {
-  d1: "cloudflare:index/d1Database:D1Database",
-  kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
-  script: "cloudflare:index/workersScript:WorkersScript",
-  dns: "cloudflare:index/dnsRecord:DnsRecord",
-  route: "cloudflare:index/workersRoute:WorkersRoute",
-  command: "command:local:Command",
-  password: "random:index/randomPassword:RandomPassword",
-} as const;
+export const TYPES = RESOURCE_TYPE;
 
 export interface EvalOptions {
   /** Replace the shared system declaration (what Pulumi.yaml holds). */

@@ -137,7 +137,7 @@ describe("hostnames", () => {
     system.workers.admin.customDomains = ["admin", "@"];
     const ev = await evaluate("staging", { system });
     assert.equal(ev.error, undefined, ev.error?.message);
-    const domains = ofType(ev, "cloudflare:index/workersCustomDomain:WorkersCustomDomain").map((d) => d.inputs).sort((a: any, b: any) => (a.hostname < b.hostname ? -1 : 1));
+    const domains = ofType(ev, TYPES.customDomain).map((d) => d.inputs).sort((a: any, b: any) => (a.hostname < b.hostname ? -1 : 1));
     assert.deepEqual(domains, [
       { accountId: TEST_IDS.accountId, zoneId: TEST_IDS.zoneId, hostname: "admin-staging.example.com", service: "tg-admin-staging" },
       { accountId: TEST_IDS.accountId, zoneId: TEST_IDS.zoneId, hostname: "staging.example.com", service: "tg-admin-staging" },

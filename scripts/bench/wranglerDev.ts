@@ -7,14 +7,14 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { kindOf, type WranglerConfig } from "../../config/bindingKinds";
+import { RESOURCE_TYPE, type RegisteredBinding } from "../../config/resourceTypes";
 import { Evaluation, RegisteredResource, reveal } from "../../local/evaluate";
 import { httpGet } from "../../local/healthCheck";
 
-const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
-const QUEUE = "cloudflare:index/queue:Queue";
-const CONSUMER = "cloudflare:index/queueConsumer:QueueConsumer";
-
-type Binding = Record<string, string>;
+const SCRIPT = RESOURCE_TYPE.script;
+const QUEUE = RESOURCE_TYPE.queue;
+const CONSUMER = RESOURCE_TYPE.consumer;
 
 /** A wrangler config (JSON) and a .dev.vars for one registered WorkersScript. */
 export function wranglerConfigFor(script: RegisteredResource, all: RegisteredResource[]): { config: Record<string, unknown>; devVars: string } {
@@ -28,40 +28,8 @@ export function wranglerConfigFor(script: RegisteredResource, all: RegisteredRes
     compatibility_flags: inputs.compatibilityFlags ?? [],
   };
   const push = (key: string, value: unknown) => (config[key] = [...(config[key] ?? []), value]);
-  for (const b of (inputs.bindings ?? []) as Binding[]) {
-    switch (b.type) {
-      case "plain_text":
-        vars[b.name!] = b.text;
-        break;
-      case "json":
-        vars[b.name!] = JSON.parse(b.json!);
-        break;
-      case "secret_text":
-        secrets.push(`${b.name}=${b.text}`);
-        break;
-      case "d1":
-        push("d1_databases", { binding: b.name, database_name: `db-${b.id!.slice(0, 8)}`, database_id: b.id });
-        break;
-      case "kv_namespace":
-        push("kv_namespaces", { binding: b.name, id: b.namespaceId });
-        break;
-      case "service":
-        push("services", { binding: b.name, service: b.service, ...(b.entrypoint ? { entrypoint: b.entrypoint } : {}) });
-        break;
-      case "r2_bucket":
-        push("r2_buckets", { binding: b.name, bucket_name: b.bucketName });
-        break;
-      case "queue":
-        config.queues = { ...config.queues, producers: [...(config.queues?.producers ?? []), { binding: b.name, queue: b.queueName }] };
-        break;
-      case "durable_object_namespace":
-        config.durable_objects = { bindings: [...(config.durable_objects?.bindings ?? []), { name: b.name, class_name: b.className, ...(b.scriptName ? { script_name: b.scriptName } : {}) }] };
-        break;
-      case "workflow":
-        push("workflows", { binding: b.name, name: b.workflowName, class_name: b.className, ...(b.scriptName ? { script_name: b.scriptName } : {}) });
-        break;
-    }
-  }
+  const into: WranglerConfig = { config, vars, secrets, push };
+  for (const b of (inputs.bindings ?? []) as RegisteredBinding[]) kindOf(b.type)?.wrangler(b, into);
   if (Object.keys(vars).length) config.vars = vars;
   // The upload's pending steps (the whole history under mocks) as wrangler's [[migrations]] list.
   const migrations = inputs.migrations as { newTag: string; steps?: Record<string, unknown>[] } | undefined;

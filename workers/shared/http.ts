@@ -7,7 +7,10 @@
  * answers (D1 runs a query, KV a get). `npm run validate` compares that list with the declaration.
  */
 
-export type BindingKind = "d1" | "kv" | "service" | "var" | "json" | "secret" | "queue" | "r2" | "do" | "workflow";
+import type { ReportedType } from "../../config/reportedTypes";
+
+/** A binding's type as `/health` reports it: the registry's `reported` (config/bindingKinds.ts). */
+export type BindingKind = ReportedType;
 
 export interface BindingReport {
   name: string;
@@ -68,6 +71,10 @@ export async function checkBinding(env: Record<string, unknown>, name: string, t
       case "secret":
         if (typeof value !== "string") throw new Error("not a string");
         break;
+      default: {
+        const unknownKind: never = type;
+        throw new Error(`no health check for binding type ${String(unknownKind)}`);
+      }
     }
     return { name, type, present: true, ok: true };
   } catch (e) {

@@ -1,0 +1,81 @@
+/**
+ * The binding-kind registry: one entry per kind reaches every consumer. A dummy kind added to the
+ * table in one place (tests/dummyKind/child.ts, in its own process so the schema is built with it)
+ * reaches the program's inputs, the local runner, the health check and the graph.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { BINDING_KINDS, bindingKinds, reportedType } from "../config/bindingKinds";
+import { REPORTED_TYPES } from "../config/reportedTypes";
+import { ROOT } from "./helpers";
+
+const WORKER = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === "/dummy") return new Response(String(env.DUMMY));
+    const present = typeof env.DUMMY === "string";
+    return Response.json({ ok: true, data: { status: "healthy", service: "one", environment: env.ENVIRONMENT, version: env.VERSION,
+      bindings: [{ name: "DUMMY", type: "dummy", present, ok: present }] } });
+  },
+};
+`;
+
+describe("binding-kind registry", function () {
+  this.timeout(120_000);
+
+  it("has one entry per planned type, each reporting a /health type the workers know", () => {
+    for (const [type, kind] of Object.entries(BINDING_KINDS)) assert.equal(kind.type, type);
+    const reported = bindingKinds().map((k) => k.reported);
+    assert.deepEqual([...new Set(reported)].sort(), [...REPORTED_TYPES].sort());
+    assert.equal(reportedType("durable_object_namespace"), "do");
+    assert.equal(reportedType("no_such_type"), undefined);
+  });
+
+  it("a dummy kind added in one place reaches the program's inputs, the local runner, the health check and the graph", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workers-stack-dummy-kind-"));
+    try {
+      fs.writeFileSync(path.join(dir, "index.js"), WORKER);
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        [
+          "name: dummy-kind",
+          "runtime: nodejs",
+          "config:",
+          "  dummy-kind:system:",
+          "    value:",
+          "      app: dk",
+          "      zone: example.com",
+          '      compatibilityDate: "2025-09-01"',
+          "      workers:",
+          "        one:",
+          "          entry: index.js",
+          "          bindings:",
+          "            DUMMY: { dummy: hello }",
+          "",
+        ].join("\n"),
+      );
+      fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config: {}\n");
+      const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tests", "dummyKind", "child.ts"), dir, path.join(dir, "state")], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 110_000,
+      });
+      assert.equal(child.status, 0, child.stderr);
+      const out = JSON.parse(child.stdout) as { inputs: { name: string; type: string; text?: string }[]; served: string; rows: { name: string; verdict: string }[]; graph: string; table: Record<string, string> };
+      // The program's inputs: the provider binding the kind made from its planned form.
+      assert.deepEqual(out.inputs.find((b) => b.name === "DUMMY"), { name: "DUMMY", type: "dummy", text: "hello" });
+      // The local runner: the Miniflare option the kind made, as the worker sees it.
+      assert.equal(out.served, "dummy:hello");
+      assert.equal(out.table.DUMMY, "dummy");
+      // The health check: the reported type matches the kind's.
+      assert.deepEqual(out.rows.find((r) => r.name === "DUMMY")?.verdict, "ok");
+      // The graph: the kind's edge.
+      assert.match(out.graph, /worker_one -->\|"DUMMY"\| dummy_hello/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
