@@ -116,6 +116,8 @@ export interface BindingKind<P extends PlannedBinding = PlannedBinding> {
   plan?(name: string, declared: DeclaredBinding, self: string, workflowHost: (key: string) => string | undefined): P;
   /** The worker this binding makes deploy first (service targets, hosts of classes and workflows). */
   deployEdge?(declared: DeclaredBinding, ctx: EdgeContext): string | undefined;
+  /** Its type in the worker's generated `Env` (Cloudflare's workers-types names). */
+  envType(planned: P): string;
   /** The provider binding, logical keys resolved. */
   provider(planned: P, r: BindingResolver): pulumi.Input<ScriptBinding>;
   /** Sets its Miniflare option from the registered binding. */
@@ -135,6 +137,7 @@ const scriptNameOf = (b: RegisteredBinding) => (b.scriptName ? { scriptName: b.s
 export const BINDING_KINDS: KindTable = {
   plain_text: {
     type: "plain_text",
+    envType: () => "string",
     reported: "var",
     provider: (p) => ({ name: p.name, type: p.type, text: p.text }),
     miniflare: (b, m) => void (m.bindings[b.name] = b.text),
@@ -143,6 +146,7 @@ export const BINDING_KINDS: KindTable = {
   },
   json: {
     type: "json",
+    envType: () => "unknown",
     reported: "json",
     provider: (p) => ({ name: p.name, type: p.type, json: p.json }),
     miniflare: (b, m) => void (m.bindings[b.name] = JSON.parse(str(b.json))),
@@ -151,6 +155,7 @@ export const BINDING_KINDS: KindTable = {
   },
   secret_text: {
     type: "secret_text",
+    envType: () => "string",
     reported: "secret",
     provider: (p, r) => ({ name: p.name, type: p.type, text: r.secret(p.secret) }),
     miniflare: (b, m) => void (m.bindings[b.name] = b.text),
@@ -159,6 +164,7 @@ export const BINDING_KINDS: KindTable = {
   },
   d1: {
     type: "d1",
+    envType: () => "D1Database",
     reported: "d1",
     /** A D1 database of this system, by logical key. */
     config: { target: "d1", shape: { d1: logicalKey.optional() } },
@@ -170,6 +176,7 @@ export const BINDING_KINDS: KindTable = {
   },
   kv_namespace: {
     type: "kv_namespace",
+    envType: () => "KVNamespace",
     reported: "kv",
     /** A KV namespace of this system, by logical key. */
     config: { target: "kv", shape: { kv: logicalKey.optional() } },
@@ -181,6 +188,7 @@ export const BINDING_KINDS: KindTable = {
   },
   service: {
     type: "service",
+    envType: () => "Fetcher",
     reported: "service",
     config: {
       target: "service",
@@ -201,6 +209,7 @@ export const BINDING_KINDS: KindTable = {
   },
   queue: {
     type: "queue",
+    envType: () => "Queue",
     reported: "queue",
     /** A queue of this system, by logical key (a producer binding). */
     config: { target: "queue", shape: { queue: logicalKey.optional() } },
@@ -212,6 +221,7 @@ export const BINDING_KINDS: KindTable = {
   },
   r2_bucket: {
     type: "r2_bucket",
+    envType: () => "R2Bucket",
     reported: "r2",
     /** An R2 bucket of this system, by logical key. */
     config: { target: "r2", shape: { r2: logicalKey.optional() } },
@@ -223,6 +233,7 @@ export const BINDING_KINDS: KindTable = {
   },
   durable_object_namespace: {
     type: "durable_object_namespace",
+    envType: () => "DurableObjectNamespace",
     reported: "do",
     config: {
       target: "durableObject",
@@ -248,6 +259,7 @@ export const BINDING_KINDS: KindTable = {
   },
   workflow: {
     type: "workflow",
+    envType: () => "Workflow",
     reported: "workflow",
     /** A Workflow of this system, by logical key (declared under some worker's `workflows`). */
     config: { target: "workflow", shape: { workflow: logicalKey.optional() } },

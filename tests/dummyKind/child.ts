@@ -9,6 +9,7 @@ import { BINDING_KINDS, type BindingKind } from "../../config/bindingKinds";
 const dummy = {
   type: "dummy",
   reported: "dummy",
+  envType: () => "string",
   config: { target: "dummy", shape: { dummy: z.string().optional() } },
   plan: (name: string, d: Readonly<Record<string, string | undefined>>) => ({ name, type: "dummy", value: d.dummy! }),
   provider: (p: { name: string; value: string }) => ({ name: p.name, type: "dummy", text: p.value }),

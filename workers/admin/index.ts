@@ -3,14 +3,13 @@
  * - GET /admin/conversations[?chat_id=N&limit=N]: users with their latest messages;
  * - GET /health: the uniform health contract.
  */
-import { BaseEnv, BindingKind, fail, health, isAdmin, ok } from "../shared/http";
+import { BaseEnv, type BindingKind, fail, health, isAdmin, ok } from "../shared/http";
+import { BINDINGS, type Env } from "./env.generated";
 
-export interface Env extends BaseEnv {
-  DB: D1Database;
-  ADMIN_TOKEN: string;
-}
+export type { Env };
 
-const NEEDS: Record<string, BindingKind> = { DB: "d1", ADMIN_TOKEN: "secret" };
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS: Record<string, BindingKind> = BINDINGS;
 
 interface MessageRow {
   user_id: number;

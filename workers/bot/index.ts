@@ -7,33 +7,13 @@
  *   RATE_LIMIT_KV — the post-deploy audit of seed 000;
  * - GET /health: the uniform health contract.
  */
-import { BaseEnv, BindingKind, checkBinding, fail, health, isAdmin, ok, safeEqual } from "../shared/http";
+import { BaseEnv, type BindingKind, checkBinding, fail, health, isAdmin, ok, safeEqual } from "../shared/http";
+import { BINDINGS, type Env } from "./env.generated";
 
-export interface Env extends BaseEnv {
-  DB: D1Database;
-  RATE_LIMIT_KV: KVNamespace;
-  OPENAI_API_KEY: string;
-  OPENAI_MODEL: string;
-  OPENAI_PROMPT_ID: string;
-  OPENAI_PROMPT_VARIABLES: Record<string, unknown>;
-  RATE_LIMIT_PER_MINUTE?: string;
-  TELEGRAM_BOT_TOKEN: string;
-  TELEGRAM_WEBHOOK_SECRET: string;
-  ADMIN_TOKEN: string;
-}
+export type { Env };
 
-const NEEDS: Record<string, BindingKind> = {
-  DB: "d1",
-  RATE_LIMIT_KV: "kv",
-  OPENAI_API_KEY: "secret",
-  OPENAI_MODEL: "var",
-  OPENAI_PROMPT_ID: "var",
-  OPENAI_PROMPT_VARIABLES: "json",
-  RATE_LIMIT_PER_MINUTE: "var",
-  TELEGRAM_BOT_TOKEN: "secret",
-  TELEGRAM_WEBHOOK_SECRET: "secret",
-  ADMIN_TOKEN: "secret",
-};
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS: Record<string, BindingKind> = BINDINGS;
 
 interface TelegramUpdate {
   update_id?: number;

@@ -1,14 +1,8 @@
 /** api-gateway: sample worker of the six-services example; /health checks every binding it declares. */
-import type { BindingKind } from "../../../../workers/shared/http";
+import { BINDINGS } from "./env.generated";
 import { sampleWorker } from "../../../../workers/shared/sample";
 
-const NEEDS: Record<string, BindingKind> = {
-  AUTH_SERVICE: "service",
-  CONTENT_SERVICE: "service",
-  REFERRAL_SERVICE: "service",
-  POINTS_SERVICE: "service",
-  SERVICE_JWT_SECRET: "secret",
-  CLERK_JWT_SECRET: "secret",
-};
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS = BINDINGS;
 
 export default sampleWorker("api-gateway", NEEDS, { uniform: true });

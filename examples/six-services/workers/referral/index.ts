@@ -1,10 +1,8 @@
 /** referral: sample worker of the six-services example; /health checks every binding it declares. */
-import type { BindingKind } from "../../../../workers/shared/http";
+import { BINDINGS } from "./env.generated";
 import { sampleWorker } from "../../../../workers/shared/sample";
 
-const NEEDS: Record<string, BindingKind> = {
-  SERVICE_JWT_SECRET: "secret",
-  DATABASE_URL: "secret",
-};
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS = BINDINGS;
 
 export default sampleWorker("referral", NEEDS, { uniform: true });

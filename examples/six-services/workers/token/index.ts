@@ -1,8 +1,8 @@
 /** token: sample worker of the six-services example; /health checks every binding it declares. */
-import type { BindingKind } from "../../../../workers/shared/http";
+import { BINDINGS } from "./env.generated";
 import { sampleWorker } from "../../../../workers/shared/sample";
 
-const NEEDS: Record<string, BindingKind> = {
-};
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS = BINDINGS;
 
 export default sampleWorker("token", NEEDS, { uniform: true });

@@ -1,27 +1,13 @@
 /** api: sample worker of the tminus example; /health checks every binding it declares. */
 import { DurableObject } from "cloudflare:workers";
-import type { BindingKind } from "../../../../workers/shared/http";
-import { type SampleEnv, sampleWorker } from "../../../../workers/shared/sample";
+import { BINDINGS, type Env } from "./env.generated";
+import { sampleWorker } from "../../../../workers/shared/sample";
 
-const NEEDS: Record<string, BindingKind> = {
-  DB: "d1",
-  SESSIONS: "kv",
-  USER_GRAPH: "do",
-  ACCOUNT: "do",
-  SYNC_QUEUE: "queue",
-  WRITE_QUEUE: "queue",
-  PUSH_QUEUE: "queue",
-  ARTIFACTS: "r2",
-  JWT_SECRET: "secret",
-  MASTER_KEY: "secret",
-  GOOGLE_CLIENT_ID: "secret",
-  GOOGLE_CLIENT_SECRET: "secret",
-  MS_CLIENT_ID: "secret",
-  MS_CLIENT_SECRET: "secret",
-};
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS = BINDINGS;
 
 /** Durable Object hosted by this worker (SQLite-backed). */
-export class UserGraphDO extends DurableObject<SampleEnv> {
+export class UserGraphDO extends DurableObject<Env> {
   override async fetch(): Promise<Response> {
     const n = ((await this.ctx.storage.get<number>("n")) ?? 0) + 1;
     await this.ctx.storage.put("n", n);
@@ -30,7 +16,7 @@ export class UserGraphDO extends DurableObject<SampleEnv> {
 }
 
 /** Durable Object hosted by this worker (SQLite-backed). */
-export class AccountDO extends DurableObject<SampleEnv> {
+export class AccountDO extends DurableObject<Env> {
   override async fetch(): Promise<Response> {
     const n = ((await this.ctx.storage.get<number>("n")) ?? 0) + 1;
     await this.ctx.storage.put("n", n);

@@ -1,17 +1,13 @@
 /** cron: sample worker of the tminus example; /health checks every binding it declares. */
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
-import type { BindingKind } from "../../../../workers/shared/http";
-import { type SampleEnv, sampleWorker } from "../../../../workers/shared/sample";
+import { BINDINGS, type Env } from "./env.generated";
+import { sampleWorker } from "../../../../workers/shared/sample";
 
-const NEEDS: Record<string, BindingKind> = {
-  DB: "d1",
-  USER_GRAPH: "do",
-  RECONCILE: "workflow",
-  SYNC_QUEUE: "queue",
-};
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS = BINDINGS;
 
 /** Workflow `reconcile` hosted by this worker. */
-export class ReconcileWorkflow extends WorkflowEntrypoint<SampleEnv, { id: string }> {
+export class ReconcileWorkflow extends WorkflowEntrypoint<Env, { id: string }> {
   override async run(event: WorkflowEvent<{ id: string }>, step: WorkflowStep): Promise<string> {
     return step.do("start", async () => `started ${event.payload.id}`);
   }

@@ -1,9 +1,8 @@
 /** mcp: sample worker of the tminus example; /health checks every binding it declares. */
-import type { BindingKind } from "../../../../workers/shared/http";
+import { BINDINGS } from "./env.generated";
 import { sampleWorker } from "../../../../workers/shared/sample";
 
-const NEEDS: Record<string, BindingKind> = {
-  API: "service",
-};
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS = BINDINGS;
 
 export default sampleWorker("mcp", NEEDS);

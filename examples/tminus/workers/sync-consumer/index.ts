@@ -1,12 +1,8 @@
 /** sync-consumer: sample worker of the tminus example; /health checks every binding it declares. */
-import type { BindingKind } from "../../../../workers/shared/http";
+import { BINDINGS } from "./env.generated";
 import { sampleWorker } from "../../../../workers/shared/sample";
 
-const NEEDS: Record<string, BindingKind> = {
-  DB: "d1",
-  USER_GRAPH: "do",
-  ACCOUNT: "do",
-  WRITE_QUEUE: "queue",
-};
+/** The bindings /health checks: every one the declaration gives this worker (generated). */
+const NEEDS = BINDINGS;
 
 export default sampleWorker("sync-consumer", NEEDS);
