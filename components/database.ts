@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { statefulOptions } from "./stateful";
 
 export interface DatabaseArgs {
   /** Cloudflare account id. */
@@ -64,11 +65,7 @@ export class Database extends pulumi.ComponentResource {
     this.database = new cloudflare.D1Database(
       name,
       { accountId: args.accountId, name: args.name, readReplication: { mode: "disabled" } },
-      {
-        parent: this,
-        protect: args.protect ?? false,
-        ...(args.importId ? { import: `${args.accountId}/${args.importId}` } : {}),
-      },
+      statefulOptions(this, args.accountId, args.protect, args.importId),
     );
     this.id = this.database.id;
 

@@ -1,5 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { statefulOptions } from "./stateful";
 
 export interface KvNamespaceArgs {
   /** Cloudflare account id. */
@@ -28,11 +29,7 @@ export class KvNamespace extends pulumi.ComponentResource {
     this.namespace = new cloudflare.WorkersKvNamespace(
       name,
       { accountId: args.accountId, title: args.title },
-      {
-        parent: this,
-        protect: args.protect ?? false,
-        ...(args.importId ? { import: `${args.accountId}/${args.importId}` } : {}),
-      },
+      statefulOptions(this, args.accountId, args.protect, args.importId),
     );
     this.id = this.namespace.id;
     this.registerOutputs({ id: this.id, title: args.title });

@@ -1,5 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { statefulOptions } from "./stateful";
 
 export interface QueueArgs {
   /** Cloudflare account id. */
@@ -28,7 +29,7 @@ export class Queue extends pulumi.ComponentResource {
     this.queue = new cloudflare.Queue(
       name,
       { accountId: args.accountId, queueName: args.name },
-      { parent: this, protect: args.protect ?? false, ...(args.importId ? { import: `${args.accountId}/${args.importId}` } : {}) },
+      statefulOptions(this, args.accountId, args.protect, args.importId),
     );
     this.queueId = this.queue.queueId;
     this.registerOutputs({ queueId: this.queueId, name: args.name });

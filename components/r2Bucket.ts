@@ -1,5 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { statefulOptions } from "./stateful";
 
 export interface R2BucketArgs {
   /** Cloudflare account id. */
@@ -32,12 +33,8 @@ export class R2Bucket extends pulumi.ComponentResource {
         ...(args.location ? { location: args.location } : {}),
         ...(args.jurisdiction ? { jurisdiction: args.jurisdiction } : {}),
       },
-      {
-        parent: this,
-        protect: args.protect ?? false,
-        // R2 import ids are <account_id>/<name>/<jurisdiction> ("default" when there is none).
-        ...(args.adopt ? { import: `${args.accountId}/${args.name}/${args.jurisdiction ?? "default"}` } : {}),
-      },
+      // R2 import ids are <account_id>/<name>/<jurisdiction> ("default" when there is none).
+      statefulOptions(this, args.accountId, args.protect, args.adopt ? `${args.name}/${args.jurisdiction ?? "default"}` : undefined),
     );
     this.registerOutputs({ name: args.name });
   }

@@ -56,12 +56,10 @@ export class Stack extends pulumi.ComponentResource {
   readonly hostnames: Record<string, (Hostname | CustomDomain)[]> = {};
   readonly telegramWebhooks: Record<string, TelegramWebhook> = {};
   readonly outputs: StackOutputs;
-  private readonly plan: Plan;
 
   constructor(name: string, args: StackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Stack", name, {}, opts);
     const { plan, projectRoot } = args;
-    this.plan = plan;
     const parent = { parent: this };
 
     this.secrets = new StackSecrets("secrets", { secrets: plan.secrets }, parent);
@@ -110,7 +108,6 @@ export class Stack extends pulumi.ComponentResource {
         parent,
       );
     }
-    const queueName = new Map(plan.queues.map((q) => [q.key, q.name]));
 
     // plan.workers is in deploy order: service targets and the hosts of bound Durable Objects and
     // Workflows are created before the workers that bind them.
@@ -139,15 +136,12 @@ export class Stack extends pulumi.ComponentResource {
           ...(args.apiToken ? { apiToken: args.apiToken } : {}),
           workflows: w.workflows,
           crons: w.crons,
-          consumers: w.consumers.map(({ queue, ...settings }) => {
-            const dlq = plan.queues.find((q) => q.key === queue)?.deadLetterQueue;
-            return {
-              key: queue,
-              queueId: this.queues[queue]!.queueId,
-              ...(dlq ? { deadLetterQueue: queueName.get(dlq)! } : {}),
-              settings,
-            };
-          }),
+          consumers: w.consumers.map(({ queue, deadLetterQueue, ...settings }) => ({
+            key: queue,
+            queueId: this.queues[queue]!.queueId,
+            ...(deadLetterQueue ? { deadLetterQueue } : {}),
+            settings,
+          })),
         },
         parent,
       );
@@ -204,12 +198,7 @@ export class Stack extends pulumi.ComponentResource {
       queueName: (key) => this.queues[key]!.queueName,
       bucketName: (key) => this.r2Buckets[key]!.bucketName,
       scriptName: (worker) => this.workers[worker]!.scriptName,
-      workflow: (worker, key) => {
-        const wf = this.plan.workers.find((w) => w.key === worker)!.workflows.find((x) => x.key === key)!;
-        // Its own workflow is named by string (the Workflow resource is created after the script);
-        // another worker's comes from that worker's Workflow resource, so it exists first.
-        return { name: worker === self ? wf.name : this.workers[worker]!.workflows[key]!.workflowName, className: wf.className };
-      },
+      workflowName: (worker, key) => this.workers[worker]!.workflows[key]!.workflowName,
     };
   }
 }

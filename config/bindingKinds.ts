@@ -27,8 +27,8 @@ export type PlannedBinding =
   | { name: string; type: "r2_bucket"; bucket: string }
   /** `worker` is the hosting worker's key (this worker itself, or another one). */
   | { name: string; type: "durable_object_namespace"; className: string; worker: string }
-  /** `worker` is the key of the worker that hosts the workflow (resolved in the plan). */
-  | { name: string; type: "workflow"; workflow: string; worker: string };
+  /** `worker` is the key of the worker that hosts the workflow; its name and class are resolved in the plan. */
+  | { name: string; type: "workflow"; workflow: string; worker: string; workflowName: string; className: string };
 export type BindingType = PlannedBinding["type"];
 
 /** A declared binding (`bindings.<NAME>` of a worker), after the schema: one target key set. */
@@ -44,8 +44,8 @@ export interface BindingResolver {
   queueName(key: string): pulumi.Input<string>;
   bucketName(key: string): pulumi.Input<string>;
   scriptName(worker: string): pulumi.Input<string>;
-  /** A workflow's name and class (`worker` hosts it). */
-  workflow(worker: string, key: string): { name: pulumi.Input<string>; className: string };
+  /** The name of another worker's workflow, from its Workflow resource (so that exists first). */
+  workflowName(worker: string, key: string): pulumi.Input<string>;
 }
 
 /** Miniflare's per-worker binding options, by option name. */
@@ -96,6 +96,13 @@ export interface GraphApi {
   edge(node: string, label: string): void;
 }
 
+/** What planning a binding may look up: the worker it belongs to, and each declared workflow. */
+export interface PlanContext {
+  self: string;
+  /** The workflow of that key: its hosting worker, physical name and class. */
+  workflow(key: string): { worker: string; name: string; className: string } | undefined;
+}
+
 /** The deploy-order context: which worker hosts each workflow. */
 export interface EdgeContext {
   self: string;
@@ -113,7 +120,7 @@ export interface BindingKind<P extends PlannedBinding = PlannedBinding> {
    */
   config?: { target: string; shape: z.ZodRawShape; companions?: string[] };
   /** The planned form of a declared binding whose target key is set. */
-  plan?(name: string, declared: DeclaredBinding, self: string, workflowHost: (key: string) => string | undefined): P;
+  plan?(name: string, declared: DeclaredBinding, ctx: PlanContext): P;
   /** The worker this binding makes deploy first (service targets, hosts of classes and workflows). */
   deployEdge?(declared: DeclaredBinding, ctx: EdgeContext): string | undefined;
   /** Its type in the worker's generated `Env` (Cloudflare's workers-types names). */
@@ -245,7 +252,7 @@ export const BINDING_KINDS: KindTable = {
         worker: logicalKey.optional(),
       },
     },
-    plan: (name, d, self) => ({ name, type: "durable_object_namespace", className: d.durableObject!, worker: d.worker ?? self }),
+    plan: (name, d, ctx) => ({ name, type: "durable_object_namespace", className: d.durableObject!, worker: d.worker ?? ctx.self }),
     deployEdge: (d) => d.worker,
     // A class of another worker names that worker's env-suffixed script: derived, never typed.
     provider: (p, r) =>
@@ -263,16 +270,17 @@ export const BINDING_KINDS: KindTable = {
     reported: "workflow",
     /** A Workflow of this system, by logical key (declared under some worker's `workflows`). */
     config: { target: "workflow", shape: { workflow: logicalKey.optional() } },
-    plan: (name, d, _self, host) => ({ name, type: "workflow", workflow: d.workflow!, worker: host(d.workflow!)! }),
+    plan: (name, d, ctx) => {
+      const wf = ctx.workflow(d.workflow!)!;
+      return { name, type: "workflow", workflow: d.workflow!, worker: wf.worker, workflowName: wf.name, className: wf.className };
+    },
     deployEdge: (d, ctx) => (d.workflow !== undefined ? ctx.workflowHost(d.workflow) : undefined),
     // Its own workflow is named by string (the Workflow resource is created after the script);
     // another worker's comes from that worker's Workflow resource, so it exists first.
-    provider: (p, r) => {
-      const wf = r.workflow(p.worker, p.workflow);
-      return p.worker === r.self
-        ? { name: p.name, type: p.type, workflowName: wf.name, className: wf.className }
-        : { name: p.name, type: p.type, workflowName: wf.name, className: wf.className, scriptName: r.scriptName(p.worker) };
-    },
+    provider: (p, r) =>
+      p.worker === r.self
+        ? { name: p.name, type: p.type, workflowName: p.workflowName, className: p.className }
+        : { name: p.name, type: p.type, workflowName: r.workflowName(p.worker, p.workflow), className: p.className, scriptName: r.scriptName(p.worker) },
     miniflare: (b, m) => void (m.workflows[b.name] = { name: b.workflowName, className: b.className, ...scriptNameOf(b) }),
     wrangler: (b, w) => w.push("workflows", { binding: b.name, name: b.workflowName, class_name: b.className, ...(b.scriptName ? { script_name: b.scriptName } : {}) }),
     graph: (b, g) => g.edge(g.workflow(str(b.workflowName), b.className), b.name),
@@ -305,10 +313,10 @@ export function reportedType(type: string): string | undefined {
 }
 
 /** The planned binding of a declared one. */
-export function planBinding(name: string, declared: DeclaredBinding, self: string, workflowHost: (key: string) => string | undefined): PlannedBinding {
+export function planBinding(name: string, declared: DeclaredBinding, ctx: PlanContext): PlannedBinding {
   const kind = declaredKindOf(declared);
   if (!kind?.plan) throw new Error(`binding ${name}: no binding kind has one of its keys (${Object.keys(declared).join(", ")})`);
-  return kind.plan(name, declared, self, workflowHost);
+  return kind.plan(name, declared, ctx);
 }
 
 /** The provider binding of a planned one. */

@@ -40,7 +40,13 @@ export function workerEnv(system: SystemConfig, key: string): Map<string, EnvEnt
   for (const name of w.secrets ?? []) out.set(name, { ts: "string", reported: "secret" });
   const hosts = workflowHosts(system);
   for (const [name, declared] of Object.entries(w.bindings ?? {})) {
-    const planned = planBinding(name, declared, key, (wf) => hosts.get(wf));
+    const planned = planBinding(name, declared, {
+      self: key,
+      workflow: (wf) => {
+        const host = hosts.get(wf);
+        return host === undefined ? undefined : { worker: host, name: wf, className: system.workers[host]!.workflows![wf]!.className };
+      },
+    });
     const kind = kindOf(planned.type)!;
     out.set(name, { ts: kind.envType(planned), reported: kind.reported });
   }

@@ -32,6 +32,8 @@ export interface PlannedR2Bucket {
 
 export interface PlannedConsumer {
   queue: string;
+  /** Name of the queue's dead-letter queue, when it has one (resolved here, not by the components). */
+  deadLetterQueue?: string;
   batchSize?: number;
   maxWaitTimeMs?: number;
   maxRetries?: number;
@@ -172,6 +174,10 @@ export function buildPlan(decl: Declaration, version: string): Plan {
 
   const edges = deployEdges(system);
   const wfHosts = workflowHosts(system);
+  const workflowOf = (wf: string) => {
+    const host = wfHosts.get(wf);
+    return host === undefined ? undefined : { worker: host, name: name(wf), className: system.workers[host]!.workflows![wf]!.className };
+  };
   const order = topologicalOrder(edges);
   const workers = order.map((key): PlannedWorker => {
     const w = system.workers[key]!;
@@ -182,7 +188,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     for (const [varName, value] of Object.entries(w.vars ?? {}))
       bindings.push(typeof value === "string" ? { name: varName, type: "plain_text", text: value } : { name: varName, type: "json", json: JSON.stringify(value) });
     for (const secretName of w.secrets ?? []) bindings.push({ name: secretName, type: "secret_text", secret: secretName });
-    for (const [bindingName, b] of Object.entries(w.bindings ?? {})) bindings.push(planBinding(bindingName, b, key, (wf) => wfHosts.get(wf)));
+    for (const [bindingName, b] of Object.entries(w.bindings ?? {})) bindings.push(planBinding(bindingName, b, { self: key, workflow: workflowOf }));
     bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const hosts = [...new Set(w.hostnames ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone));
     return {
@@ -197,7 +203,10 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       durableObjects: sortedEntries(w.durableObjects).map(([className, d]) => ({ className, sqlite: d.sqlite })),
       durableObjectMigrations: planMigrationHistory(w.durableObjectMigrations, name),
       workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf), className: d.className })),
-      consumers: (w.consumers ?? []).map((c) => ({ ...c })),
+      consumers: (w.consumers ?? []).map((c) => {
+        const dlq = system.queues && Object.hasOwn(system.queues, c.queue) ? system.queues[c.queue]!.deadLetterQueue : undefined;
+        return { ...c, ...(dlq ? { deadLetterQueue: name(dlq) } : {}) };
+      }),
       crons: [...(w.crons ?? [])],
       ...(w.telegram
         ? {
