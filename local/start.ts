@@ -7,8 +7,10 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { describeLocal, LocalStack, startLocal } from "./runner";
 
-async function main(): Promise<void> {
+/** The command: `args` as after `workers-stack start` (default: this process's arguments). Runs until stopped. */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
+    args,
     options: {
       stack: { type: "string", default: "staging" },
       fresh: { type: "boolean", default: false },
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
     return;
   }
   // --project runs another Pulumi project on this program (e.g. examples/tminus).
-  const root = path.resolve(values.project ?? path.join(__dirname, ".."));
+  const root = path.resolve(values.project ?? process.cwd());
   const started = Date.now();
   // Registered before workerd starts, so this runs first on Ctrl-C; Miniflare's own exit hook
   // then stops workerd as well.
@@ -54,7 +56,12 @@ async function main(): Promise<void> {
   console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Press Ctrl-C to stop.`);
 }
 
-main().catch((e: unknown) => {
-  // Let stderr drain (a configuration report can be long) before ending the open handles.
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`, () => process.exit(1));
-});
+/** Starts and keeps running; on failure prints the message and exits 1. */
+export function run(args: string[] = process.argv.slice(2)): void {
+  main(args).catch((e: unknown) => {
+    // Let stderr drain (a configuration report can be long) before ending the open handles.
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`, () => process.exit(1));
+  });
+}
+
+if (require.main === module) run();
