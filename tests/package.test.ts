@@ -269,6 +269,32 @@ describe("the workers-stack package", () => {
     });
   });
 
+  describe("this repository's projects use the package entry point as a user's index.ts does", () => {
+    for (const [dir, secrets] of [
+      [".", { OPENAI_API_KEY: "k", TELEGRAM_BOT_TOKEN: "t" }],
+      ["examples/tminus", { GOOGLE_CLIENT_ID: "gid", GOOGLE_CLIENT_SECRET: "gsecret", MS_CLIENT_ID: "mid", MS_CLIENT_SECRET: "msecret" }],
+      ["examples/six-services", { CLERK_JWT_SECRET: "clerk", CLERK_WEBHOOK_SECRET: "hook", DATABASE_URL: "postgres://u:p@db/x" }],
+    ] as [string, Record<string, string>][]) {
+      it(`${dir}: Pulumi.yaml runs its own index.ts, which registers what the program does`, async () => {
+        const root = path.resolve(ROOT, dir);
+        const projectFile = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
+        assert.match(projectFile, /^main: index\.ts$/m);
+        const index = fs.readFileSync(path.join(root, "index.ts"), "utf8");
+        assert.match(index, /^import \{ main \} from "(\.\/|(\.\.\/)+)lib";$/m);
+        assert.match(index, /^export = main\(\);$/m);
+        const opts = { root, stack: "staging", secrets, plain: TEST_IDS };
+        const viaIndex = await evaluateStack({ ...opts, program: () => require(path.join(root, "index.ts")) });
+        const viaProgram = await evaluateStack(opts);
+        assert.equal(viaIndex.error, undefined, viaIndex.error?.message);
+        assert.ok(viaIndex.resources.some((r) => r.type === TYPES.script));
+        assert.deepEqual(
+          viaIndex.resources.map((r) => [r.urn, r.inputs]),
+          viaProgram.resources.map((r) => [r.urn, r.inputs]),
+        );
+      });
+    }
+  });
+
   describe("main() with a typed declaration", () => {
     let root: string;
     before(() => {
