@@ -10,8 +10,11 @@
  * - The checks and the plan (`validate`, `buildPlan`, the zod schemas), the mock evaluation that
  *   tests use (`evaluateStack`), and the local runner (`startLocal`).
  *
- * Importing it declares nothing: only `main()` (or a component you construct) does.
+ * Importing it declares nothing: only `main()` (or a component you construct) does. It does check
+ * the Node version (package.json `engines`), as the program's first step under `pulumi`.
  */
+import "./node-version";
+
 export { main } from "./program";
 export type { Declared, SystemDeclaration, StackDeclaration } from "./program";
 

@@ -15,6 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { commandHelp, dispatch, usage } from "../cli/workers-stack";
 import { evaluateStack, reveal } from "../local/evaluate";
+import { httpGet } from "../local/healthCheck";
 import { main } from "../program";
 import { ROOT, TEST_IDS, TYPES } from "./helpers";
 
@@ -211,9 +212,10 @@ describe("the workers-stack package", () => {
           child.stderr.on("data", onData);
           child.on("exit", (code) => reject(new Error(`workers-stack start exited ${code}:\n${out}`)));
         });
-        const res = await fetch(`${entry}/health`, { headers: { Host: "api-staging.example.com" } });
-        assert.equal(res.status, 200);
-        const body = (await res.json()) as { data: { environment: string; items: number; bindings: { name: string; present: boolean; ok: boolean }[] } };
+        // fetch() drops a Host header: http.request sends it.
+        const res = await httpGet(`${entry}/health`, "api-staging.example.com");
+        assert.equal(res.status, 200, res.body);
+        const body = JSON.parse(res.body) as { data: { environment: string; items: number; bindings: { name: string; present: boolean; ok: boolean }[] } };
         assert.equal(body.data.environment, "staging");
         assert.equal(body.data.items, 1, "the migration's row is not there");
         for (const b of body.data.bindings) assert.ok(b.present && b.ok, `${b.name} is not bound`);
