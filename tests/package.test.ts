@@ -65,6 +65,8 @@ function writeUserProject(dir: string, tarball: string): void {
     ].join("\n"),
     "Pulumi.staging.yaml": ["config:", "  acme:stack:", "    protect: false", `  acme:accountId: ${TEST_IDS.accountId}`, `  acme:zoneId: ${TEST_IDS.zoneId}`, ""].join("\n"),
     "index.ts": 'import { main } from "workers-stack";\n\nexport = main();\n',
+    // What Pulumi's TypeScript compile reads (ts-node's defaults without one would be ES modules).
+    "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true }, files: ["index.ts", "typed.ts"] }, null, 2),
     // Typed use of the package's exports, type-checked below against the shipped declarations.
     "typed.ts": [
       'import { main, Stack, Worker, SystemDeclaration, StackOutputs } from "workers-stack";',
@@ -157,9 +159,10 @@ describe("the workers-stack package", () => {
       assert.equal(JSON.parse(fs.readFileSync(path.join(installed, "package.json"), "utf8")).bin["workers-stack"], "dist/cli/workers-stack.js");
     });
 
-    it("type-checks a user's index.ts and a typed declaration against the shipped declarations", () => {
+    it("type-checks a user's index.ts and a typed declaration with the project's tsconfig.json against the shipped declarations", () => {
       const tsc = require.resolve("typescript/bin/tsc");
-      const r = spawnSync(process.execPath, [tsc, "--noEmit", "--strict", "--target", "es2022", "--module", "commonjs", "--moduleResolution", "node10", "--esModuleInterop", "--skipLibCheck", "--types", "node", "--typeRoots", path.join(ROOT, "node_modules", "@types"), "index.ts", "typed.ts"], { cwd: project, encoding: "utf8" });
+      // The project's own tsconfig.json; @types/node (a devDependency there) comes from this repository.
+      const r = spawnSync(process.execPath, [tsc, "--noEmit", "-p", ".", "--types", "node", "--typeRoots", path.join(ROOT, "node_modules", "@types")], { cwd: project, encoding: "utf8" });
       assert.equal(r.status, 0, r.stdout + r.stderr);
     });
 
