@@ -123,7 +123,22 @@ export function dispatch(argv: string[]): number | undefined {
   return undefined;
 }
 
+/** The Node version rule (package.json `engines`), checked before any command loads. */
+function nodeTooOld(): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { atLeast, required } = require("../scripts/node.js") as { atLeast(v: string, min: string): boolean; required(): { range: string; min: string } };
+  const { range, min } = required();
+  if (atLeast(process.versions.node, min)) return undefined;
+  return `workers-stack needs Node ${range} (package.json engines); this is Node ${process.versions.node}.\n  fix: install Node 22 or newer (https://nodejs.org) and put it first on PATH`;
+}
+
 if (require.main === module) {
-  const code = dispatch(process.argv.slice(2));
-  if (code !== undefined) process.exitCode = code;
+  const old = nodeTooOld();
+  if (old) {
+    console.error(old);
+    process.exitCode = 1;
+  } else {
+    const code = dispatch(process.argv.slice(2));
+    if (code !== undefined) process.exitCode = code;
+  }
 }
