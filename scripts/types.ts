@@ -1,5 +1,5 @@
 /**
- * `npm run types [-- --check] [--project <dir>]`
+ * `npm run types [-- --check] [--project <dir>]`, `workers-stack types [--check]` (the project in the working directory)
  *
  * Writes each worker's `env.generated.ts` (its `Env` and the bindings its `/health` checks) from
  * the declaration of every stack of the project (default: this project and every examples/*).
@@ -49,6 +49,7 @@ export function generatedFiles(root: string): GeneratedFile[] {
 /** The projects of this repository: itself and every examples/<name> with a Pulumi.yaml. */
 export function repositoryProjects(): string[] {
   const examples = path.join(REPO, "examples");
+  if (!fs.existsSync(examples)) return [REPO];
   return [
     REPO,
     ...fs
@@ -67,8 +68,8 @@ export function staleFiles(root: string): string[] {
     .map((g) => g.file);
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { check: { type: "boolean", default: false }, project: { type: "string" } } });
+export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
+  const { values } = parseArgs({ args, options: { check: { type: "boolean", default: false }, project: { type: "string" } } });
   const roots = values.project ? [path.resolve(values.project)] : repositoryProjects();
   let stale = 0;
   for (const root of roots) {
