@@ -118,7 +118,16 @@ export interface BindingKind<P extends PlannedBinding = PlannedBinding> {
    * Its keys in a declared binding (`{ d1: main }`): the target first, then companions allowed only
    * with it. Vars and secrets are declared elsewhere and have none.
    */
-  config?: { target: string; shape: z.ZodRawShape; companions?: string[] };
+  config?: {
+    target: string;
+    shape: z.ZodRawShape;
+    companions?: string[];
+    /**
+     * The system collection the target names a key of, and what to call it in "not declared"
+     * messages (validation reads it). Kinds whose target is checked otherwise have none.
+     */
+    refers?: { collection: "databases" | "kvNamespaces" | "queues" | "r2Buckets" | "workers"; what: string };
+  };
   /** The planned form of a declared binding whose target key is set. */
   plan?(name: string, declared: DeclaredBinding, ctx: PlanContext): P;
   /** The worker this binding makes deploy first (service targets, hosts of classes and workflows). */
@@ -174,7 +183,7 @@ export const BINDING_KINDS: KindTable = {
     envType: () => "D1Database",
     reported: "d1",
     /** A D1 database of this system, by logical key. */
-    config: { target: "d1", shape: { d1: logicalKey.optional() } },
+    config: { target: "d1", refers: { collection: "databases", what: "D1 database" }, shape: { d1: logicalKey.optional() } },
     plan: (name, d) => ({ name, type: "d1", database: d.d1! }),
     provider: (p, r) => ({ name: p.name, type: p.type, id: r.databaseId(p.database) }),
     miniflare: (b, m) => void (m.d1Databases[b.name] = b.id),
@@ -186,7 +195,7 @@ export const BINDING_KINDS: KindTable = {
     envType: () => "KVNamespace",
     reported: "kv",
     /** A KV namespace of this system, by logical key. */
-    config: { target: "kv", shape: { kv: logicalKey.optional() } },
+    config: { target: "kv", refers: { collection: "kvNamespaces", what: "KV namespace" }, shape: { kv: logicalKey.optional() } },
     plan: (name, d) => ({ name, type: "kv_namespace", namespace: d.kv! }),
     provider: (p, r) => ({ name: p.name, type: p.type, namespaceId: r.kvNamespaceId(p.namespace) }),
     miniflare: (b, m) => void (m.kvNamespaces[b.name] = b.namespaceId),
@@ -200,6 +209,7 @@ export const BINDING_KINDS: KindTable = {
     config: {
       target: "service",
       companions: ["entrypoint"],
+      refers: { collection: "workers", what: "worker" },
       shape: {
         /** Another worker of this system, by logical key (its env-suffixed script name is derived). */
         service: logicalKey.optional(),
@@ -219,7 +229,7 @@ export const BINDING_KINDS: KindTable = {
     envType: () => "Queue",
     reported: "queue",
     /** A queue of this system, by logical key (a producer binding). */
-    config: { target: "queue", shape: { queue: logicalKey.optional() } },
+    config: { target: "queue", refers: { collection: "queues", what: "queue" }, shape: { queue: logicalKey.optional() } },
     plan: (name, d) => ({ name, type: "queue", queue: d.queue! }),
     provider: (p, r) => ({ name: p.name, type: p.type, queueName: r.queueName(p.queue) }),
     miniflare: (b, m) => void (m.queueProducers[b.name] = b.queueName),
@@ -231,7 +241,7 @@ export const BINDING_KINDS: KindTable = {
     envType: () => "R2Bucket",
     reported: "r2",
     /** An R2 bucket of this system, by logical key. */
-    config: { target: "r2", shape: { r2: logicalKey.optional() } },
+    config: { target: "r2", refers: { collection: "r2Buckets", what: "R2 bucket" }, shape: { r2: logicalKey.optional() } },
     plan: (name, d) => ({ name, type: "r2_bucket", bucket: d.r2! }),
     provider: (p, r) => ({ name: p.name, type: p.type, bucketName: r.bucketName(p.bucket) }),
     miniflare: (b, m) => void (m.r2Buckets[b.name] = b.bucketName),

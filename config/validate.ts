@@ -19,6 +19,7 @@ import {
   WorkerConfig,
   workerSchema,
 } from "./schema";
+import { declaredKindOf } from "./bindingKinds";
 import { deployEdges, findCycle, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
 import { checkHostname, checkNameLength, cronProblems, didYouMean, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
@@ -313,19 +314,15 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     for (const [name, binding] of Object.entries(worker.bindings ?? {})) {
       claim(name, "bindings");
       const path = `${at}.bindings.${name}`;
-      if (binding.d1 !== undefined && !own(system.databases, binding.d1) && !system.invalid.has(`databases.${binding.d1}`))
-        issues.push({ path, message: `D1 database "${binding.d1}" is not declared`, hint: known("databases", system.databases) });
-      if (binding.kv !== undefined && !own(system.kvNamespaces, binding.kv) && !system.invalid.has(`kvNamespaces.${binding.kv}`))
-        issues.push({ path, message: `KV namespace "${binding.kv}" is not declared`, hint: known("kvNamespaces", system.kvNamespaces) });
-      if (binding.service !== undefined) {
-        if (binding.service === key) issues.push({ path, message: "a worker cannot bind itself as a service" });
-        else if (!own(system.workers, binding.service) && !system.invalid.has(`workers.${binding.service}`))
-          issues.push({ path, message: `worker "${binding.service}" is not declared`, hint: known("workers", system.workers) });
+      // A target that names a key of a system collection: declared there (the kind says which).
+      const kind = declaredKindOf(binding);
+      const refers = kind?.config.refers;
+      const target = kind ? binding[kind.config.target as keyof typeof binding] : undefined;
+      if (refers && target !== undefined) {
+        if (refers.collection === "workers" && target === key) issues.push({ path, message: "a worker cannot bind itself as a service" });
+        else if (!own(system[refers.collection], target) && !system.invalid.has(`${refers.collection}.${target}`))
+          issues.push({ path, message: `${refers.what} "${target}" is not declared`, hint: known(refers.collection, system[refers.collection]) });
       }
-      if (binding.queue !== undefined && !own(system.queues, binding.queue) && !system.invalid.has(`queues.${binding.queue}`))
-        issues.push({ path, message: `queue "${binding.queue}" is not declared`, hint: known("queues", system.queues) });
-      if (binding.r2 !== undefined && !own(system.r2Buckets, binding.r2) && !system.invalid.has(`r2Buckets.${binding.r2}`))
-        issues.push({ path, message: `R2 bucket "${binding.r2}" is not declared`, hint: known("r2Buckets", system.r2Buckets) });
       if (binding.durableObject !== undefined) {
         const hostKey = binding.worker ?? key;
         const host = own(system.workers, hostKey) ? system.workers[hostKey] : undefined;
