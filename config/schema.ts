@@ -30,6 +30,22 @@ export const CRON = /^(\S+\s+){4}\S+$/;
 export const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 export const COMPAT_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * True for a URL the bot token may be sent to: https, or plain http to a loopback address only
+ * (a local fake in tests). The token travels in the URL path.
+ */
+export function isSafeApiBase(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+}
+
 const logicalKey = z.string().regex(LOGICAL_KEY, {
   error: "must be lowercase letters, digits and '-', starting with a letter (at most 31 characters)",
 });
@@ -154,7 +170,12 @@ export const workerSchema = z.strictObject({
       /** Drop updates that queued up while no webhook was set. @default false */
       dropPendingUpdates: z.boolean().default(false),
       /** Telegram Bot API base URL (tests point it at a local fake). @default https://api.telegram.org */
-      apiBase: z.url({ error: "must be a URL such as https://api.telegram.org" }).default("https://api.telegram.org"),
+      apiBase: z
+        .url({ error: "must be a URL such as https://api.telegram.org" })
+        .refine(isSafeApiBase, {
+          error: "must be an https:// URL (the bot token travels in its path); plain http only for a loopback address such as http://127.0.0.1:8081 (tests)",
+        })
+        .default("https://api.telegram.org"),
     })
     .optional(),
   /** Cron schedules (five fields, UTC), e.g. `["0 * * * *"]`. @default [] */

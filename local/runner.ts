@@ -11,6 +11,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { isTelegramCommand, parseMigrateCommand } from "../components/commands";
 import { deepMerge, isPlainObject } from "../config/merge";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
 import { REPORTED_TYPE } from "./healthCheck";
@@ -121,11 +122,7 @@ function localId(what: string): string {
 
 
 /** The migration command of the program with --remote swapped for --local, or undefined if it is not ours. */
-export function localMigrationArgs(create: string, persistTo: string): string[] | undefined {
-  const parts = create.trim().split(/\s+/);
-  if (parts[0] !== "node" || !parts[1]?.endsWith("d1-migrate.js") || parts.at(-1) !== "--remote") return undefined;
-  return [...parts.slice(1, -1), "--local", "--persist-to", persistTo];
-}
+export const localMigrationArgs = parseMigrateCommand;
 
 /**
  * Evaluates a stack the way the local runner and `npm run validate` need it: config secrets from
@@ -177,12 +174,11 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
 
   // Migrations: the very command `pulumi up` runs, pointed at the local D1.
   for (const cmd of ofType(T.command)) {
-    const create = String(cmd.inputs.create ?? "");
-    const args = localMigrationArgs(create, stateDir);
+    const args = localMigrationArgs(cmd.inputs, stateDir);
     if (!args) {
-      if (create.includes("telegram-webhook.js"))
+      if (isTelegramCommand(cmd.inputs))
         notice(`Telegram webhook ${cmd.name} is not set locally (Telegram needs a public URL): POST updates to the bot's /telegram/webhook yourself`);
-      else notice(`command ${cmd.name} is not emulated locally: ${create}`);
+      else notice(`command ${cmd.name} is not emulated locally: ${JSON.stringify([cmd.inputs.interpreter, cmd.inputs.create])}`);
       continue;
     }
     const r = spawnSync(process.execPath, args, { cwd: process.cwd(), encoding: "utf8", env: { ...process.env, CI: "true" } });

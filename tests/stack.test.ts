@@ -39,7 +39,9 @@ describe("reference stacks under the mock runtime", () => {
     for (const f of fs.readdirSync(path.join(ROOT, "migrations/main")).sort())
       hash.update(f).update("\0").update(fs.readFileSync(path.join(ROOT, "migrations/main", f))).update("\0");
     assert.deepEqual(cmd.inputs, {
-      create: `node scripts/d1-migrate.js --database tg-main-staging --id ${d1.id} --migrations migrations/main --remote`,
+      // An argument vector run without a shell (the default interpreter would be /bin/sh -c).
+      interpreter: ["node", "scripts/d1-migrate.js", "--database", "tg-main-staging", "--id", d1.id, "--migrations", "migrations/main"],
+      create: "--remote",
       triggers: [d1.id, hash.digest("hex")],
       environment: { CLOUDFLARE_ACCOUNT_ID: TEST_IDS.accountId },
     });
