@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { checkStackName } from "../config/names";
 
 export interface StackConfigFiles {
   project: string;
@@ -54,7 +55,7 @@ export function readStackConfig(
     if (value !== undefined) config[qualify(key)] = encode(value);
   }
 
-  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+  const stackPath = path.join(root, `Pulumi.${checkStackName(stack)}.yaml`);
   const stackFile = fs.existsSync(stackPath) ? ((parse(fs.readFileSync(stackPath, "utf8")) ?? {}) as { config?: Record<string, unknown> }) : {};
   for (const [key, value] of Object.entries(stackFile.config ?? {})) {
     const full = qualify(key);

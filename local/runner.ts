@@ -13,9 +13,11 @@ import * as path from "node:path";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { isTelegramCommand, parseMigrateCommand } from "../components/commands";
 import { deepMerge, isPlainObject } from "../config/merge";
+import { checkStackName } from "../config/names";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
 import { REPORTED_TYPE } from "./healthCheck";
 import { readStackConfig } from "./pulumiConfig";
+import { defaultStateDir, prepareStateDir } from "./state";
 
 const T = {
   d1: "cloudflare:index/d1Database:D1Database",
@@ -160,9 +162,9 @@ export async function evaluateLocally(
 
 export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const stateDir = opts.stateDir ?? path.join(opts.root, ".workers-stack", "local", opts.stack);
-  if (opts.fresh) fs.rmSync(stateDir, { recursive: true, force: true });
-  fs.mkdirSync(stateDir, { recursive: true });
+  checkStackName(opts.stack);
+  const stateDir = opts.stateDir ?? defaultStateDir(opts.root, opts.stack);
+  prepareStateDir(opts.root, stateDir, opts.fresh ?? false);
   const notices: string[] = [];
   const notice = (line: string) => {
     notices.push(line);
