@@ -214,7 +214,7 @@ describe("secrets audit", function () {
       const names = configSecretNames(ROOT, stack);
       /** The Cloudflare token as `pulumi config set --secret cloudflare:apiToken` stores it: the migration step gets it. */
       const apiToken = sentinelFor("cloudflare-apiToken");
-      const sentinels = { ...Object.fromEntries(names.map((n) => [n, sentinelFor(n)])), "cloudflare:apiToken": apiToken };
+      const sentinels: Record<string, string> = { ...Object.fromEntries(names.map((n) => [n, sentinelFor(n)])), "cloudflare:apiToken": apiToken };
       let ev: Evaluation;
       let output: string;
       let started: number;
