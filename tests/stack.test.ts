@@ -195,13 +195,8 @@ describe("reference stacks under the mock runtime", () => {
     for (const r of staging.resources) if (r !== root) assert.notEqual(r.parent, "", `${r.type} ${r.name} has no parent`);
   });
 
-  it("register identical inputs when evaluated twice (a second `up` changes nothing)", async () => {
-    for (const [stack, first] of [["staging", staging], ["production", production]] as const) {
-      const again = await evaluate(stack);
-      const byUrn = (ev: Evaluation) => Object.fromEntries(ev.resources.map((r) => [r.urn, { inputs: r.inputs, deps: r.dependencies, protect: r.protect }]));
-      assert.deepEqual(byUrn(again), byUrn(first));
-    }
-  });
+  // "A second `up` changes nothing" is tests/determinism.test.ts: two fresh processes, bundles
+  // checked against an independent build (one process evaluated twice hides anything fixed per process).
 
   it("export script names, URLs and ids", () => {
     const d1 = one(staging, TYPES.d1, "main");
