@@ -11,6 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { MIGRATE_REMOTE, migrateInterpreter, parseMigrateCommand } from "../components/commands";
 import { fileFacts } from "../config/load";
+import { isSafeApiBase } from "../config/schema";
+import { projectPathProblem } from "../config/validate";
 import { checkStackName } from "../config/names";
 import { readStackConfig } from "../local/pulumiConfig";
 import { startLocal } from "../local/runner";
@@ -81,6 +83,31 @@ describe("security: deploy-time commands run without a shell", () => {
 });
 
 describe("security: paths and stack names stay inside the project", () => {
+  it("a declared path is a plain relative path inside the project", () => {
+    for (const ok of ["workers/bot/index.ts", "./workers/bot/index.ts", "migrations/main/", "src/@scope/a+b_c-d.v2.ts", "a"]) assert.equal(projectPathProblem(ok), undefined, ok);
+    const cases: [string, RegExp][] = [
+      ["/etc/hostname", /is an absolute path/],
+      ["C:/Users/x/index.ts", /is an absolute path/],
+      ["../x.ts", /leaves the project root/],
+      ["a/../../x.ts", /leaves the project root/],
+      ["./..", /leaves the project root/],
+      ["a;touch x", /not a plain relative path/],
+      ["a/$(id).ts", /not a plain relative path/],
+      ["a//b.ts", /not a plain relative path/],
+      ["-rf/x.ts", /not a plain relative path/],
+      ["a\\b.ts", /not a plain relative path/],
+      ["a/.hidden/b.ts", /not a plain relative path/],
+      ["", /not a plain relative path/],
+    ];
+    for (const [bad, why] of cases) assert.match(projectPathProblem(bad) ?? "accepted", why, JSON.stringify(bad));
+  });
+
+  it("the bot token goes to https, or plain http on a loopback address only", () => {
+    for (const ok of ["https://api.telegram.org", "https://tg.example.com:8443/base", "http://127.0.0.1:8081", "http://localhost:9000", "http://[::1]:9000"]) assert.equal(isSafeApiBase(ok), true, ok);
+    for (const bad of ["http://api.telegram.org", "ftp://api.telegram.org", "http://10.0.0.1", "http://127.0.0.1.nip.io", "https://user:pw@api.telegram.org", "https://user@api.telegram.org", "not a url", "file:///etc/passwd"])
+      assert.equal(isSafeApiBase(bad), false, bad);
+  });
+
   it("an entry that is a symlink out of the project is refused", () => {
     const root = tmp("ws-link-");
     const outside = tmp("ws-outside-");
