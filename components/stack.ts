@@ -127,7 +127,8 @@ export class Stack extends pulumi.ComponentResource {
           compatibilityFlags: w.compatibilityFlags,
           bindings: w.bindings.map((b) => this.resolveBinding(b, w.key)),
           dependsOn,
-          durableObjects: w.durableObjects,
+          durableObjectMigrations: w.durableObjectMigrations,
+          ...(args.apiToken ? { apiToken: args.apiToken } : {}),
           workflows: w.workflows,
           crons: w.crons,
           consumers: w.consumers.map(({ queue, ...settings }) => {

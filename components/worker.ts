@@ -1,6 +1,8 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import type { PlannedMigrationStep } from "../config/doMigrations";
 import { bundleWorker } from "./bundle";
+import { DurableObjectMigrations } from "./doMigrations";
 
 /** A binding as sent to Cloudflare (ids and secret values resolved). */
 export type ScriptBinding = cloudflare.types.input.WorkersScriptBinding;
@@ -35,11 +37,14 @@ export interface WorkerArgs {
    */
   dependsOn?: pulumi.Resource[];
   /**
-   * Durable Object classes the script exports and hosts, sent as its DO migration (one step,
-   * tag "v1": new classes, SQLite-backed where asked).
-   * @default none
+   * The script's Durable Object migration history, oldest first. Each upload carries only the
+   * steps after the script's current tag on Cloudflare, read right before it (see
+   * `DurableObjectMigrations`).
+   * @default [] (no Durable Objects)
    */
-  durableObjects?: { className: string; sqlite: boolean }[];
+  durableObjectMigrations?: PlannedMigrationStep[];
+  /** @default the environment's CLOUDFLARE_API_TOKEN (for reading the migration tag) */
+  apiToken?: pulumi.Input<string>;
   /** Workflows the script hosts (each a `cloudflare.Workflow` created after the script). @default [] */
   workflows?: { key: string; name: string; className: string }[];
   /** Queues the script consumes (each a `cloudflare.QueueConsumer` created after the script). @default [] */
@@ -64,6 +69,8 @@ export class Worker extends pulumi.ComponentResource {
   readonly workflows: Record<string, cloudflare.Workflow> = {};
   readonly consumers: cloudflare.QueueConsumer[] = [];
   readonly cronTrigger?: cloudflare.WorkersCronTrigger;
+  /** The command that computes the Durable Object migrations of each upload, when the script has a history. */
+  readonly doMigrations?: DurableObjectMigrations;
   readonly scriptName: pulumi.Output<string>;
   /** sha256 of the bundle: it changes exactly when the code does. */
   readonly contentSha256: string;
@@ -73,29 +80,36 @@ export class Worker extends pulumi.ComponentResource {
     const bundle = bundleWorker(args.projectRoot, args.entry, args.outDir);
     this.contentSha256 = bundle.sha256;
 
+    const upload: cloudflare.WorkersScriptArgs = {
+      accountId: args.accountId,
+      scriptName: args.scriptName,
+      // contentFile + contentSha256: the hash drives the diff, the bundle stays out of the state.
+      contentFile: bundle.contentFile,
+      contentSha256: bundle.sha256,
+      // Without mainModule the upload is a service-worker script and D1 bindings are refused.
+      mainModule: bundle.mainModule,
+      compatibilityDate: args.compatibilityDate,
+      compatibilityFlags: args.compatibilityFlags ?? [],
+      bindings: args.bindings,
+    };
+    if (args.durableObjectMigrations?.length) {
+      this.doMigrations = new DurableObjectMigrations(
+        `${name}-do-migrations`,
+        {
+          accountId: args.accountId,
+          scriptName: args.scriptName,
+          history: args.durableObjectMigrations,
+          upload: upload as unknown as Record<string, unknown>,
+          ...(args.apiToken ? { apiToken: args.apiToken } : {}),
+        },
+        { parent: this },
+      );
+    }
+
     this.script = new cloudflare.WorkersScript(
       name,
-      {
-        accountId: args.accountId,
-        scriptName: args.scriptName,
-        // contentFile + contentSha256: the hash drives the diff, the bundle stays out of the state.
-        contentFile: bundle.contentFile,
-        contentSha256: bundle.sha256,
-        // Without mainModule the upload is a service-worker script and D1 bindings are refused.
-        mainModule: bundle.mainModule,
-        compatibilityDate: args.compatibilityDate,
-        compatibilityFlags: args.compatibilityFlags ?? [],
-        bindings: args.bindings,
-        ...(args.durableObjects?.length ? { migrations: doMigration(args.durableObjects) } : {}),
-      },
-      {
-        parent: this,
-        dependsOn: args.dependsOn ?? [],
-        // A Durable Object migration is applied once, when the script is created. Sending the same
-        // tag again on a later upload is refused by the API ("Migration tag precondition failed;
-        // current tag is v1", code 10079), so updates leave it out.
-        ...(args.durableObjects?.length ? { ignoreChanges: ["migrations"] } : {}),
-      },
+      { ...upload, ...(this.doMigrations ? { migrations: this.doMigrations.migrations } : {}) },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
     );
     this.scriptName = this.script.scriptName;
     const child = { parent: this, dependsOn: [this.script] };
@@ -132,14 +146,4 @@ export class Worker extends pulumi.ComponentResource {
     }
     this.registerOutputs({ scriptName: this.scriptName, contentSha256: bundle.sha256 });
   }
-}
-
-/**
- * The Durable Object migration of a script that hosts `classes`: one step tagged "v1" creating them
- * (SQLite-backed or not). Classes are sorted, so the input never changes while they do not.
- */
-export function doMigration(classes: { className: string; sqlite: boolean }[]): cloudflare.types.input.WorkersScriptMigrations {
-  const sqlite = classes.filter((c) => c.sqlite).map((c) => c.className).sort();
-  const kv = classes.filter((c) => !c.sqlite).map((c) => c.className).sort();
-  return { newTag: "v1", ...(sqlite.length ? { newSqliteClasses: sqlite } : {}), ...(kv.length ? { newClasses: kv } : {}) };
 }

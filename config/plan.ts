@@ -5,6 +5,7 @@
  */
 import { topologicalOrder, deployEdges } from "./graph";
 import { hostFor, physicalName } from "./names";
+import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
 
 export type PlannedBinding =
@@ -96,8 +97,13 @@ export interface PlannedWorker {
   hostnames: PlannedHostname[];
   /** Hostnames served as Workers Custom Domains. */
   customDomains: string[];
-  /** Durable Object classes this worker hosts (sorted); sent as one migration step tagged "v1". */
+  /** Durable Object classes this worker hosts (sorted). */
   durableObjects: { className: string; sqlite: boolean }[];
+  /**
+   * Its Durable Object migration history, oldest first; each `up` sends only the steps after the
+   * script's current tag on Cloudflare.
+   */
+  durableObjectMigrations: PlannedMigrationStep[];
   /** Workflows this worker hosts. */
   workflows: PlannedWorkflow[];
   consumers: PlannedConsumer[];
@@ -207,6 +213,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       hostnames: hosts.map((host) => ({ host, pattern: `${host}/*` })),
       customDomains: [...new Set(w.customDomains ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone)),
       durableObjects: sortedEntries(w.durableObjects).map(([className, d]) => ({ className, sqlite: d.sqlite })),
+      durableObjectMigrations: planMigrationHistory(w.durableObjectMigrations, name),
       workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf), className: d.className })),
       consumers: (w.consumers ?? []).map((c) => ({ ...c })),
       crons: [...(w.crons ?? [])],

@@ -112,6 +112,31 @@ export const bindingSchema = z
     path: ["worker"],
   });
 
+/** One step of a worker's Durable Object migration history (wrangler's `[[migrations]]` entry). */
+export const migrationStepSchema = z.strictObject({
+  /** Unique tag of the step; Cloudflare stores the last applied one on the script. */
+  tag: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: "must be a tag of letters, digits, '.', '_' or '-', e.g. v1" }),
+  /** New classes with SQLite storage (what Cloudflare recommends for new classes). */
+  newSqliteClasses: z.array(className).optional(),
+  /** New classes with key-value storage. */
+  newClasses: z.array(className).optional(),
+  /** Renamed classes: their objects and data move to the new name. */
+  renamedClasses: z.array(z.strictObject({ from: className, to: className })).optional(),
+  /** Deleted classes: every object of the class and its data are deleted. */
+  deletedClasses: z.array(className).optional(),
+  /**
+   * Classes moved here from another script, with their data: `fromWorker` names a worker of this
+   * system (its stack's script name is derived), `fromScript` a script outside it.
+   */
+  transferredClasses: z
+    .array(
+      z
+        .strictObject({ from: className, fromWorker: logicalKey.optional(), fromScript: z.string().min(1).max(63).optional(), to: className })
+        .refine((t) => (t.fromWorker === undefined) !== (t.fromScript === undefined), { error: "give exactly one of fromWorker (a worker of this system) or fromScript" }),
+    )
+    .optional(),
+});
+
 export const workerSchema = z.strictObject({
   /** Entry module, relative to the project root (TypeScript or JavaScript, bundled with esbuild). */
   entry: z.string().min(1),
@@ -129,8 +154,20 @@ export const workerSchema = z.strictObject({
   hostnames: z.array(hostLabel).optional(),
   /** DNS labels served as Workers Custom Domains instead (Cloudflare creates the DNS record and certificate). @default [] */
   customDomains: z.array(hostLabel).optional(),
-  /** Durable Object classes this worker exports and hosts: `{ UserGraphDO: { sqlite: true } }`. @default {} */
+  /**
+   * Durable Object classes this worker exports and hosts now: `{ UserGraphDO: { sqlite: true } }`.
+   * How they came to be is `durableObjectMigrations`. @default {}
+   */
   durableObjects: z.record(className, z.strictObject({ /** SQLite-backed storage. @default true */ sqlite: z.boolean().default(true) })).optional(),
+  /**
+   * The Durable Object migration history of this worker, oldest first, in wrangler's
+   * `[[migrations]]` terms. Required as soon as the worker hosts classes: replaying it must give
+   * exactly `durableObjects` (a class added, renamed or removed there needs a step here). Each
+   * `up` reads the script's current tag on Cloudflare and sends only the steps after it.
+   * @default [] (no Durable Objects)
+   * @example [{ tag: v1, newSqliteClasses: [UserGraphDO] }, { tag: v2, renamedClasses: [{ from: UserGraphDO, to: GraphDO }] }]
+   */
+  durableObjectMigrations: z.array(migrationStepSchema).optional(),
   /** Workflows this worker hosts, by logical key: `{ onboarding: { className: OnboardingWorkflow } }`. @default {} */
   workflows: z.record(logicalKey, z.strictObject({ className })).optional(),
   /** Queues this worker consumes, with batch and retry settings. @default [] */
@@ -259,3 +296,4 @@ export type StackConfig = z.infer<typeof stackSchema>;
 export type WorkerConfig = z.infer<typeof workerSchema>;
 export type BindingConfig = z.infer<typeof bindingSchema>;
 export type SecretConfig = z.infer<typeof secretSchema>;
+export type MigrationStepConfig = z.infer<typeof migrationStepSchema>;

@@ -20,6 +20,7 @@ import {
 } from "./schema";
 import { deployEdges, findCycle, workflowHosts } from "./graph";
 import { hostFor } from "./names";
+import { checkMigrationHistory } from "./doMigrations";
 
 /** What the program read from Pulumi config for one stack. */
 export interface ConfigSource {
@@ -304,6 +305,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
       if (binding.workflow !== undefined && !wfHosts.has(binding.workflow))
         issues.push({ path, message: `no worker hosts workflow "${binding.workflow}"`, hint: "declare it under the hosting worker's workflows: <key>: { className: ... }" });
     }
+    issues.push(...checkMigrationHistory(at, key, worker, system.workers));
     for (const [wf] of Object.entries(worker.workflows ?? {})) {
       if (wfHosts.get(wf) !== key) issues.push({ path: `${at}.workflows.${wf}`, message: `workflow "${wf}" is already hosted by worker "${wfHosts.get(wf)}"`, hint: "workflow keys are unique across the system" });
     }

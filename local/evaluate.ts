@@ -7,6 +7,7 @@
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "./pulumiConfig";
+import { pendingMigrations, readDoMigrationsCommand } from "../components/doMigrations";
 
 // Internal to the SDK, stable for years: used by its own `disconnect()` to drain pending RPCs.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -123,6 +124,9 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
         const state: Record<string, unknown> = { ...args.inputs, ...(args.custom ? { id } : {}) };
         // Outputs the provider computes that the program reads back.
         if (args.type === "cloudflare:index/queue:Queue") state.queueId = id;
+        // The Durable Object migrations command, as on a script that does not exist yet: the whole history.
+        const doMigrations = args.type === "command:local:Command" ? readDoMigrationsCommand(args.inputs) : undefined;
+        if (doMigrations) state.stdout = JSON.stringify(pendingMigrations(doMigrations.history, undefined));
         if (args.type === "random:index/randomPassword:RandomPassword")
           state.result = mockPassword(opts.seed ?? "workers-stack", opts.stack, args.name, Number(args.inputs.length), args.inputs.keepers);
         return { id, state };

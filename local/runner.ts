@@ -18,6 +18,8 @@ import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluat
 import { REPORTED_TYPE } from "./healthCheck";
 import { readStackConfig } from "./pulumiConfig";
 import { defaultStateDir, prepareStateDir } from "./state";
+import { classesAfter, readDoMigrationsCommand } from "../components/doMigrations";
+import type { MigrationStep } from "../components/do-migrations";
 
 const T = {
   d1: "cloudflare:index/d1Database:D1Database",
@@ -176,6 +178,8 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
 
   // Migrations: the very command `pulumi up` runs, pointed at the local D1.
   for (const cmd of ofType(T.command)) {
+    // Durable Object migrations: under mocks the script is new, so its upload carries the whole history.
+    if (readDoMigrationsCommand(cmd.inputs)) continue;
     const args = localMigrationArgs(cmd.inputs, stateDir);
     if (!args) {
       if (isTelegramCommand(cmd.inputs))
@@ -255,7 +259,13 @@ function scriptContext(resources: RegisteredResource[]): ScriptContext {
   }
   const crons = new Map<string, string[]>();
   for (const t of ofType(T.cron)) crons.set(String(t.inputs.scriptName), (t.inputs.schedules as { cron: string }[]).map((x) => x.cron));
-  const sqliteClasses = new Set(ofType(T.script).flatMap((s) => (s.inputs.migrations?.newSqliteClasses ?? []) as string[]));
+  // The classes each script has after the migrations its upload carries (SQLite-backed or not).
+  const sqliteClasses = new Set(
+    ofType(T.script).flatMap((s) => {
+      const steps = ((reveal(s.inputs.migrations) as { steps?: MigrationStep[] } | undefined)?.steps ?? []);
+      return [...classesAfter(steps)].filter(([, storage]) => storage !== "kv").map(([c]) => c);
+    }),
+  );
   return { routes, consumers, crons, sqliteClasses };
 }
 

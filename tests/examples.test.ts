@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { readDoMigrationsCommand } from "../components/doMigrations";
 import { Evaluation } from "../local/evaluate";
 import { startLocal } from "../local/runner";
 import { validateStack } from "../scripts/validate";
@@ -48,12 +49,21 @@ describe("example: T-Minus (seed 004)", () => {
         assert.deepEqual(ofType(ev(), T.cron).map((c) => reveal(c.inputs)), [{ accountId: "0123456789abcdef0123456789abcdef", scriptName: stack === "staging" ? "tminus-cron-staging" : "tminus-cron-production", schedules: [{ cron: "*/15 * * * *" }] }]);
       });
 
-      it("hosts UserGraphDO and AccountDO on api with a SQLite migration", () => {
+      it("hosts UserGraphDO and AccountDO on api, with migrations computed from the script's live tag", () => {
         const api = one(ev(), T.script, "api");
-        assert.deepEqual((reveal(api.inputs) as any).migrations, { newTag: "v1", newSqliteClasses: ["AccountDO", "UserGraphDO"] });
-        // Sent on create only: re-sending an applied tag is refused by the API.
-        assert.deepEqual(api.ignoreChanges, ["migrations"]);
-        assert.deepEqual(one(ev(), T.script, "mcp").ignoreChanges, [], "only DO hosts ignore migrations");
+        // Under mocks the script is new: its upload carries the whole declared history.
+        assert.deepEqual((reveal(api.inputs) as any).migrations, { newTag: "v1", steps: [{ newSqliteClasses: ["AccountDO", "UserGraphDO"] }] });
+        // Never a fixed value hidden behind ignoreChanges (Pulumi would re-send it on every update).
+        assert.deepEqual(api.ignoreChanges, []);
+        const cmd = one(ev(), T.command, "api-do-migrations");
+        assert.deepEqual(readDoMigrationsCommand(reveal(cmd.inputs) as Record<string, unknown>), {
+          accountId: "0123456789abcdef0123456789abcdef",
+          scriptName: apiScript,
+          history: [{ tag: "v1", newSqliteClasses: ["AccountDO", "UserGraphDO"] }],
+        });
+        assert.ok(api.dependencies.includes(cmd.urn), "the upload waits for the migrations computed right before it");
+        assert.equal(ofType(ev(), T.command).filter((c) => c.name.endsWith("-do-migrations")).length, 1, "only DO hosts compute migrations");
+        assert.equal((reveal(one(ev(), T.script, "mcp").inputs) as any).migrations, undefined);
         assert.deepEqual(bindingsOf(ev(), "api").filter((b) => b.type === "durable_object_namespace"), [
           { name: "ACCOUNT", type: "durable_object_namespace", className: "AccountDO" },
           { name: "USER_GRAPH", type: "durable_object_namespace", className: "UserGraphDO" },

@@ -14,6 +14,7 @@ import { ConfigError } from "../config/errors";
 import { buildPlan, Plan } from "../config/plan";
 import { ConfigSource, Declaration, Facts, validate } from "../config/validate";
 import { evaluate, referenceSystem, TEST_SECRETS } from "./helpers";
+import { classesAfter } from "../components/doMigrations";
 
 // --- the world the validator sees --------------------------------------------------------------
 
@@ -112,8 +113,24 @@ const worker = orJunk(
       [HUGE.slice(0, 20)]: json,
     },
     { requiredKeys: ["entry"] },
+  ).chain((w) =>
+    // Most of the time, the Durable Object history that matches its classes (or a stale one).
+    fc.constantFrom("matching", "matching", "stale", "none").map((history) => withHistory(w as Record<string, unknown>, history)),
   ),
 );
+
+/** The worker with a `durableObjectMigrations` that creates its classes in one step, or one missing the last class. */
+function withHistory(w: Record<string, unknown>, history: string): Record<string, unknown> {
+  const dos = w.durableObjects;
+  if (history === "none" || typeof dos !== "object" || dos === null || Array.isArray(dos)) return w;
+  const classes = Object.entries(dos as Record<string, unknown>);
+  const kv = (d: unknown) => typeof d === "object" && d !== null && (d as { sqlite?: unknown }).sqlite === false;
+  const kept = history === "stale" ? classes.slice(0, -1) : classes;
+  if (kept.length === 0) return w;
+  const sqlite = kept.filter(([, d]) => !kv(d)).map(([c]) => c);
+  const plain = kept.filter(([, d]) => kv(d)).map(([c]) => c);
+  return { ...w, durableObjectMigrations: [{ tag: "v1", ...(sqlite.length ? { newSqliteClasses: sqlite } : {}), ...(plain.length ? { newClasses: plain } : {}) }] };
+}
 
 const system = orJunk(
   fc.record(
@@ -316,6 +333,11 @@ function checkPlan(plan: Plan, decl: Declaration): void {
   assert.deepEqual([...order].sort(), Object.keys(sys.workers ?? {}).sort(), "the plan has exactly the declared workers");
   const hosts = new Set<string>();
   for (const [i, w] of plan.workers.entries()) {
+    assert.deepEqual(
+      [...classesAfter(w.durableObjectMigrations)].map(([c]) => c).sort(),
+      w.durableObjects.map((d) => d.className).sort(),
+      `${w.key}: the migration history ends in exactly the hosted classes`,
+    );
     const names = w.bindings.map((b) => b.name);
     assert.equal(new Set(names).size, names.length, `${w.key}: binding names are unique`);
     for (const h of w.hostnames) {

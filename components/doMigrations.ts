@@ -1,0 +1,118 @@
+/**
+ * The Durable Object migrations a script upload carries, computed at `up` time from the script's
+ * current tag on Cloudflare (components/do-migrations.js) — never a fixed step re-sent on every
+ * upload.
+ */
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import * as cloudflare from "@pulumi/cloudflare";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlannedMigrationStep } from "../config/doMigrations";
+import { classesAfter, pendingMigrations } from "./do-migrations";
+
+export { classesAfter, pendingMigrations };
+
+/** The script the command runs, beside this file. */
+export const DO_MIGRATIONS_SCRIPT = path.join(__dirname, "do-migrations.js");
+
+/** What the command is given: one JSON argument, never a shell line. */
+export interface DoMigrationsArgs {
+  accountId: string;
+  scriptName: string;
+  history: PlannedMigrationStep[];
+}
+
+/** The command's `interpreter` and `create`: `node <script> <json>`, run without a shell. */
+export function doMigrationsCommand(args: DoMigrationsArgs): { interpreter: string[]; create: string } {
+  return { interpreter: ["node", relativeToCwd(DO_MIGRATIONS_SCRIPT)], create: JSON.stringify(args) };
+}
+
+/** The arguments of a registered command built by `doMigrationsCommand`, or undefined for any other command. */
+export function readDoMigrationsCommand(inputs: Record<string, unknown>): DoMigrationsArgs | undefined {
+  const interpreter = inputs.interpreter;
+  if (!Array.isArray(interpreter) || interpreter.length !== 2 || path.posix.basename(String(interpreter[1])) !== path.basename(DO_MIGRATIONS_SCRIPT)) return undefined;
+  try {
+    return JSON.parse(String(inputs.create)) as DoMigrationsArgs;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DurableObjectMigrationsArgs extends DoMigrationsArgs {
+  /**
+   * Everything the script upload sends except its migrations. The command runs again exactly
+   * when this changes — that is, right before every upload — so the migrations it computes are
+   * never stale.
+   */
+  upload: pulumi.Input<Record<string, unknown>>;
+  /** @default the environment's CLOUDFLARE_API_TOKEN */
+  apiToken?: pulumi.Input<string>;
+}
+
+/**
+ * A `command.local.Command` that reads the script's migration tag and prints the steps still to
+ * apply; `migrations` is what the WorkersScript sends.
+ *
+ * Why a command and not `ignoreChanges`: Pulumi re-sends an ignored input's old value on every
+ * update, and the provider puts `migrations` into every upload, so a fixed `{ newTag: v1 }` is
+ * refused on the second upload ("Migration tag precondition failed", code 10079).
+ */
+export class DurableObjectMigrations extends pulumi.ComponentResource {
+  readonly command: command.local.Command;
+  /** The migrations for the next upload, or undefined when the script's tag is current. */
+  readonly migrations: pulumi.Output<cloudflare.types.input.WorkersScriptMigrations | undefined>;
+
+  constructor(name: string, args: DurableObjectMigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("workers-stack:index:DurableObjectMigrations", name, {}, opts);
+    const { interpreter, create } = doMigrationsCommand({ accountId: args.accountId, scriptName: args.scriptName, history: args.history });
+    const fingerprint = pulumi.output(args.upload).apply((u) => sha256(stableJson(u)));
+    this.command = new command.local.Command(
+      name,
+      {
+        interpreter,
+        create,
+        // Replaced (so run again) whenever the upload changes; the history is in `create`.
+        triggers: [fingerprint],
+        ...(args.apiToken ? { environment: { CLOUDFLARE_API_TOKEN: pulumi.secret(args.apiToken) } } : {}),
+      },
+      { parent: this },
+    );
+    this.migrations = this.command.stdout.apply((out) => parseMigrations(out));
+    if (pulumi.runtime.isDryRun())
+      void pulumi.log.info(
+        `Durable Object migrations of ${args.scriptName}: computed during \`up\` from the script's current tag on Cloudflare ` +
+          `(declared: ${args.history.map((s) => s.tag).join(" → ")}); only the steps after that tag are sent, so the value shows as unknown here`,
+        this,
+      );
+    this.registerOutputs({ migrations: this.migrations });
+  }
+}
+
+/** The command's stdout as a WorkersScript `migrations` input. */
+export function parseMigrations(stdout: string | undefined): cloudflare.types.input.WorkersScriptMigrations | undefined {
+  if (!stdout?.trim()) return undefined;
+  const parsed = JSON.parse(stdout) as cloudflare.types.input.WorkersScriptMigrations | null;
+  return parsed ?? undefined;
+}
+
+/** JSON with object keys sorted, so equal values hash equally. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(v) ?? "null";
+}
+
+function sha256(s: string): string {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+function relativeToCwd(abs: string): string {
+  const rel = path.relative(process.cwd(), abs) || ".";
+  return rel.split(path.sep).join("/");
+}

@@ -1,0 +1,131 @@
+/**
+ * The coverage table of tests/fixtures/wrangler/README.md: per system of the corpus, its workers,
+ * environments, the wrangler keys and settings it uses, how many of its workers this project's
+ * configuration (config/schema.ts) can declare completely today, and what stops the others.
+ *
+ *   npx ts-node --transpile-only scripts/corpus-coverage.ts      # prints the table rows
+ *
+ * When the configuration learns a feature, move its wrangler key into DECLARABLE (or drop its
+ * gap rule below), regenerate, and paste the rows into the README: tests/corpus-fixtures.test.ts
+ * fails while the README table and this output differ.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { FIXTURES, environmentsOf, findConfigs, readRawConfig } from "./corpus-reference";
+
+/** Keys that do not change what is deployed, or that the program handles its own way. */
+const NEUTRAL = new Set(["name", "main", "compatibility_date", "compatibility_flags", "env", "dev", "port", "account_id", "keep_vars", "send_metrics", "secrets"]);
+/** Keys config/schema.ts can express (with the per-value rules below). */
+const DECLARABLE = new Set(["vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route"]);
+/** How a key that cannot be declared is named in the table. */
+const LABEL: Record<string, string> = {
+  analytics_engine_datasets: "Analytics Engine",
+  version_metadata: "version metadata",
+  tail_consumers: "tail consumers",
+  ai: "AI",
+  vectorize: "Vectorize",
+  hyperdrive: "Hyperdrive",
+  browser: "Browser Rendering",
+  ratelimits: "rate limits",
+  unsafe: "unsafe bindings",
+  upload_source_maps: "source maps upload",
+  alias: "bundler alias",
+  define: "bundler define",
+  rules: "module rules",
+  node_compat: "node_compat (refused by wrangler 4)",
+  ai_search_namespaces: "AI Search",
+  mtls_certificates: "mTLS certificates",
+  secrets_store_secrets: "Secrets Store",
+  dispatch_namespaces: "dispatch namespaces",
+};
+
+type Raw = Record<string, unknown> & { env?: Record<string, unknown> };
+type Route = string | { pattern: string; zone_name?: string; custom_domain?: boolean };
+
+export interface SystemCoverage {
+  system: string;
+  workers: number;
+  environments: string[];
+  features: string[];
+  declarable: number;
+  /** Gap → number of workers it stops (system-wide gaps have no count). */
+  missing: Array<[string, number | null]>;
+}
+
+export function coverageOf(system: string): SystemCoverage {
+  const dir = path.join(FIXTURES, system);
+  const raws = findConfigs(dir).map((rel) => readRawConfig(path.join(dir, rel)) as Raw);
+  const names = new Set<string>();
+  for (const r of raws) for (const [, b] of [["", r], ...Object.entries(r.env ?? {})] as Array<[string, Raw]>) if (typeof b.name === "string") names.add(b.name);
+  const envs = new Set<string>();
+  const features = new Set<string>();
+  const zones = new Set<string>();
+  const gapCount = new Map<string, number>();
+  let declarable = 0;
+  for (const r of raws) {
+    const gaps = new Set<string>();
+    if (r.main === undefined) gaps.add("assets-only worker (no entry)");
+    for (const e of environmentsOf(r)) envs.add(e || "(top)");
+    for (const [, b] of [["", r], ...Object.entries(r.env ?? {})] as Array<[string, Raw]>) {
+      for (const [k, v] of Object.entries(b)) {
+        if (NEUTRAL.has(k)) continue;
+        features.add(k === "route" ? "routes" : k);
+        if (!DECLARABLE.has(k)) gaps.add(LABEL[k] ?? k);
+        if (k === "migrations")
+          for (const m of v as Array<Record<string, unknown[] | undefined>>) {
+            // Deletes, renames and transfers are declared with durableObjectMigrations.
+            if (m.new_sqlite_classes?.length) features.add("sqlite DOs");
+          }
+        if (k === "routes" || k === "route")
+          for (const x of ([] as Route[]).concat(v as Route | Route[])) {
+            const pattern = typeof x === "string" ? x : x.pattern;
+            const host = pattern.split("/")[0];
+            const rest = pattern.slice(host.length);
+            if (typeof x !== "string" && x.custom_domain) features.add("custom domains");
+            if (typeof x !== "string" && x.zone_name) zones.add(x.zone_name);
+            else if (typeof x !== "string" && x.custom_domain) zones.add(host.split(".").slice(-2).join("."));
+            if (rest && rest !== "/*") gaps.add("routes with paths");
+            if (host.includes("*")) gaps.add("wildcard hosts");
+          }
+        if (k === "services") for (const x of v as Array<{ service: string }>) if (!names.has(x.service)) gaps.add("services to workers outside the system");
+        if (k === "durable_objects")
+          for (const x of (v as { bindings?: Array<{ script_name?: string }> }).bindings ?? [])
+            if (x.script_name && !names.has(x.script_name)) gaps.add("DOs of workers outside the system");
+        if (k === "queues") {
+          const consumers = (v as { consumers?: Array<{ dead_letter_queue?: string; type?: string }> }).consumers ?? [];
+          if (consumers.length) features.add("queue consumers");
+          if (consumers.some((c) => c.dead_letter_queue)) features.add("DLQ");
+          if (consumers.some((c) => c.type === "http_pull")) gaps.add("http_pull consumers");
+        }
+        if (k === "assets") {
+          const a = v as { run_worker_first?: unknown; not_found_handling?: string };
+          if (a.run_worker_first) features.add("run_worker_first");
+          if (a.not_found_handling) features.add(a.not_found_handling);
+        }
+        if (k === "unsafe") for (const x of (v as { bindings?: Array<{ type: string }> }).bindings ?? []) features.add(`unsafe:${x.type}`);
+      }
+    }
+    if (gaps.size === 0) declarable++;
+    for (const g of gaps) gapCount.set(g, (gapCount.get(g) ?? 0) + 1);
+  }
+  const missing: Array<[string, number | null]> = [...gapCount].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (zones.size > 1) missing.push([`several zones (${[...zones].sort().join(", ")})`, null]);
+  return { system, workers: raws.length, environments: [...envs].sort(), features: [...features].sort(), declarable, missing };
+}
+
+export function coverageRow(c: SystemCoverage): string {
+  const missing = c.missing.map(([g, n]) => (n === null ? g : `${g} (${n})`)).join("; ") || "—";
+  return `| [${c.system}](${c.system}/SOURCE.md) | ${c.workers} | ${c.environments.join(", ")} | ${c.features.join(", ")} | ${c.declarable} / ${c.workers} | ${missing} |`;
+}
+
+export function systems(): string[] {
+  return fs
+    .readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
+if (require.main === module) {
+  for (const s of systems()) console.log(coverageRow(coverageOf(s)));
+}

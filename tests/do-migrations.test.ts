@@ -1,0 +1,411 @@
+/**
+ * Durable Object migrations: declared histories are checked before anything is created, and each
+ * `up` sends only the steps after the script's live tag — tested against a local fake of the
+ * Cloudflare endpoints involved, which enforces the tag precondition (code 10079).
+ */
+import * as assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseMigrations, pendingMigrations, readDoMigrationsCommand, stableJson } from "../components/doMigrations";
+import { evaluate, one, ofType, reveal, TYPES } from "./helpers";
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const TOKEN = "test-token-not-a-secret";
+
+// ---------------------------------------------------------------------------------------------
+// A fake of the two Cloudflare endpoints a DO migration touches.
+
+interface FakeScript {
+  tag?: string;
+  /** Class → storage. */
+  classes: Map<string, "sqlite" | "kv">;
+  uploads: number;
+}
+
+interface ApiMigrations {
+  old_tag?: string;
+  new_tag?: string;
+  steps?: {
+    new_classes?: string[];
+    new_sqlite_classes?: string[];
+    renamed_classes?: { from: string; to: string }[];
+    deleted_classes?: string[];
+    transferred_classes?: { from: string; from_script: string; to: string }[];
+  }[];
+  // The single-step form main sent.
+  new_classes?: string[];
+  new_sqlite_classes?: string[];
+}
+
+class FakeCloudflare {
+  readonly scripts = new Map<string, FakeScript>();
+  readonly reads: string[] = [];
+  private server!: http.Server;
+  base = "";
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        const reply = (status: number, json: unknown) => {
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(JSON.stringify(json));
+        };
+        if (req.headers.authorization !== `Bearer ${TOKEN}`) return reply(403, { success: false, errors: [{ code: 10000, message: "Authentication error" }] });
+        const m = /^\/client\/v4\/accounts\/([^/]+)\/workers\/(services|scripts)\/([^/]+)$/.exec(req.url ?? "");
+        if (!m || m[1] !== ACCOUNT) return reply(404, { success: false, errors: [{ code: 7003, message: "Could not route" }] });
+        const name = decodeURIComponent(m[3]!);
+        if (m[2] === "services" && req.method === "GET") {
+          this.reads.push(name);
+          const s = this.scripts.get(name);
+          if (!s) return reply(404, { success: false, errors: [{ code: 10007, message: "This Worker does not exist on your account." }] });
+          return reply(200, { success: true, errors: [], result: { id: name, default_environment: { environment: "production", script: { id: name, ...(s.tag ? { migration_tag: s.tag } : {}) } } } });
+        }
+        if (m[2] === "scripts" && req.method === "PUT") {
+          const metadata = JSON.parse(body) as { migrations?: ApiMigrations; bindings: { type: string; name: string; class_name?: string; script_name?: string }[] };
+          const error = this.upload(name, metadata);
+          return error ? reply(400, { success: false, errors: [error] }) : reply(200, { success: true, errors: [], result: { id: name } });
+        }
+        reply(405, { success: false, errors: [{ code: 10405, message: "method not allowed" }] });
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/client/v4`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Cloudflare's rules for a script upload with migrations; returns the API error, if any. */
+  private upload(name: string, md: { migrations?: ApiMigrations; bindings: { type: string; name: string; class_name?: string; script_name?: string }[] }) {
+    const current = this.scripts.get(name);
+    const next: FakeScript = { classes: new Map(current?.classes ?? []), uploads: (current?.uploads ?? 0) + 1, ...(current?.tag ? { tag: current.tag } : {}) };
+    const mig = md.migrations;
+    if (mig) {
+      // "Tag used to verify against the latest migration tag for this Worker. If they don't match, the upload is rejected."
+      if ((mig.old_tag ?? undefined) !== (current?.tag ?? undefined))
+        return { code: 10079, message: `Migration tag precondition failed; current tag is ${current?.tag ? `'${current.tag}'` : "empty"}` };
+      const steps = mig.steps ?? [{ ...(mig.new_classes ? { new_classes: mig.new_classes } : {}), ...(mig.new_sqlite_classes ? { new_sqlite_classes: mig.new_sqlite_classes } : {}) }];
+      for (const s of steps) {
+        for (const [list, storage] of [[s.new_sqlite_classes, "sqlite"], [s.new_classes, "kv"]] as const)
+          for (const c of list ?? []) {
+            if (next.classes.has(c)) return { code: 10074, message: `Cannot create class ${c}: it already exists` };
+            next.classes.set(c, storage);
+          }
+        for (const r of s.renamed_classes ?? []) {
+          const storage = next.classes.get(r.from);
+          if (!storage) return { code: 10074, message: `Cannot rename class ${r.from}: it does not exist` };
+          next.classes.delete(r.from);
+          next.classes.set(r.to, storage);
+        }
+        for (const c of s.deleted_classes ?? []) {
+          if (!next.classes.delete(c)) return { code: 10074, message: `Cannot delete class ${c}: it does not exist` };
+        }
+      }
+      if (mig.new_tag) next.tag = mig.new_tag;
+    }
+    for (const b of md.bindings)
+      if (b.type === "durable_object_namespace" && !b.script_name && !next.classes.has(b.class_name!))
+        return { code: 10061, message: `Cannot apply binding ${b.name}: class ${b.class_name} is not configured to implement Durable Objects (did you forget a migration?)` };
+    this.scripts.set(name, next);
+    return undefined;
+  }
+}
+
+/** The provider's camelCase `migrations` as the API's snake_case metadata. */
+function toApi(m: Record<string, any> | undefined): ApiMigrations | undefined {
+  if (!m) return undefined;
+  const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const conv = (v: any): any => (Array.isArray(v) ? v.map(conv) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [snake(k), conv(x)])) : v);
+  return conv(m);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small project with one worker hosting Durable Objects, and `pulumi up` as the engine does it.
+
+const PROJECT = "dotest";
+
+function writeProject(dir: string, worker: Record<string, unknown>, code: string): void {
+  fs.mkdirSync(path.join(dir, "workers", "api"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "workers", "api", "index.ts"), code);
+  const system = { app: "do", zone: "example.com", compatibilityDate: "2025-09-01", workers: { api: { entry: "workers/api/index.ts", ...worker } } };
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${PROJECT}\nruntime: nodejs\nconfig:\n  ${PROJECT}:system:\n    value: ${JSON.stringify(system)}\n`);
+  fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `config:\n  ${PROJECT}:stack:\n    suffix: -staging\n`);
+}
+
+interface UpState {
+  commandKey: string;
+  stdout: string;
+  scriptKey: string;
+}
+
+/**
+ * One `pulumi up` of the project against the fake: the program is evaluated; the migrations
+ * command runs (as the engine runs it: `interpreter` + `create`, no shell) when it is new or its
+ * inputs changed, else keeps its old stdout; the script is uploaded when any of its inputs changed.
+ */
+async function up(dir: string, fake: FakeCloudflare, prev?: UpState): Promise<{ state: UpState; uploaded: boolean; migrations: unknown }> {
+  const ev = await evaluate("staging", { root: dir });
+  assert.equal(ev.error, undefined, ev.error?.message);
+  const cmd = reveal(one(ev, TYPES.command, "api-do-migrations").inputs) as { interpreter: string[]; create: string; triggers: unknown[] };
+  const commandKey = stableJson({ create: cmd.create, interpreter: cmd.interpreter, triggers: cmd.triggers });
+  let stdout = prev?.stdout ?? "";
+  if (!prev || prev.commandKey !== commandKey) {
+    const [program, ...args] = cmd.interpreter;
+    assert.equal(program, "node");
+    // Asynchronously: the fake API answers from this process's event loop.
+    const r = await runNode([...args, cmd.create], { ...process.env, CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_API_BASE_URL: fake.base });
+    if (r.status !== 0) throw new Error(r.stderr);
+    stdout = r.stdout;
+  }
+  const { migrations: _underMocks, ...script } = reveal(one(ev, TYPES.script, "api").inputs) as Record<string, any>;
+  const migrations = parseMigrations(stdout);
+  const scriptKey = stableJson({ ...script, migrations });
+  const state = { commandKey, stdout, scriptKey };
+  if (prev && prev.scriptKey === scriptKey) return { state, uploaded: false, migrations };
+  const res = await fetch(`${fake.base}/accounts/${ACCOUNT}/workers/scripts/${script.scriptName}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ bindings: toApi(script.bindings as any), ...(migrations ? { migrations: toApi(migrations as any) } : {}) }),
+  });
+  const body = (await res.json()) as { success: boolean; errors: { code: number; message: string }[] };
+  if (!body.success) throw new Error(`upload refused: ${body.errors.map((e) => `${e.message} [code: ${e.code}]`).join("; ")}`);
+  return { state, uploaded: true, migrations };
+}
+
+function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const CODE = (n: number, classes: string[]) =>
+  `${classes.map((c) => `export class ${c} { fetch() { return new Response("${c}"); } }`).join("\n")}\nexport default { fetch() { return new Response("v${n}"); } };\n`;
+
+describe("Durable Object migrations", () => {
+  describe("pendingMigrations (what an upload carries)", () => {
+    const history = [
+      { tag: "v1", newSqliteClasses: ["A"] },
+      { tag: "v2", newSqliteClasses: ["B"] },
+      { tag: "v3", renamedClasses: [{ from: "B", to: "C" }] },
+    ];
+    it("a new script gets the whole history, without oldTag", () => {
+      assert.deepEqual(pendingMigrations(history, undefined), { newTag: "v3", steps: [{ newSqliteClasses: ["A"] }, { newSqliteClasses: ["B"] }, { renamedClasses: [{ from: "B", to: "C" }] }] });
+    });
+    it("a script at v1 gets only v2 and v3, with oldTag v1", () => {
+      assert.deepEqual(pendingMigrations(history, "v1"), { oldTag: "v1", newTag: "v3", steps: [{ newSqliteClasses: ["B"] }, { renamedClasses: [{ from: "B", to: "C" }] }] });
+    });
+    it("a script at the last tag gets nothing", () => {
+      assert.equal(pendingMigrations(history, "v3"), null);
+    });
+    it("a tag the history does not hold is refused (wrangler would replay every step)", () => {
+      assert.throws(() => pendingMigrations(history, "v9", "do-api-staging"), /do-api-staging is at Durable Object migration tag "v9", which its declared history \(v1, v2, v3\) does not contain/);
+    });
+  });
+
+  describe("validation of the declared history", () => {
+    async function problems(worker: Record<string, unknown>): Promise<{ message: string; registered: number }> {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-"));
+      writeProject(dir, worker, CODE(1, ["A", "B"]));
+      const ev = await evaluate("staging", { root: dir });
+      return { message: ev.error?.message ?? "", registered: ev.resources.filter((r) => r.custom).length };
+    }
+
+    it("classes without a history: an error naming the step to add, nothing registered", async () => {
+      const r = await problems({ durableObjects: { A: {}, B: { sqlite: false } } });
+      assert.match(r.message, /system\.workers\.api\.durableObjectMigrations: the worker hosts Durable Object classes \(A, B\) but declares no migration history/);
+      assert.match(r.message, /- \{ tag: v1, newSqliteClasses: \[A\], newClasses: \[B\] \}/);
+      assert.equal(r.registered, 0);
+    });
+
+    it("a class added to durableObjects without a step: names the step with the next tag", async () => {
+      const r = await problems({ durableObjects: { A: {}, B: {} }, durableObjectMigrations: [{ tag: "v1", newSqliteClasses: ["A"] }] });
+      assert.match(r.message, /durableObjects hosts B, which no migration step creates/);
+      assert.match(r.message, /- \{ tag: v2, newSqliteClasses: \[B\] \}/);
+      assert.equal(r.registered, 0);
+    });
+
+    it("a class removed from durableObjects without a step: offers deletion or rename", async () => {
+      const r = await problems({ durableObjects: { A: {} }, durableObjectMigrations: [{ tag: "v1", newSqliteClasses: ["A", "B"] }] });
+      assert.match(r.message, /the script still has B, which durableObjects does not host/);
+      assert.match(r.message, /\{ tag: v2, deletedClasses: \[B\] \}/);
+    });
+
+    it("steps on classes that do not exist, duplicate tags, empty steps, storage mismatch, unknown transfer source", async () => {
+      const r = await problems({
+        durableObjects: { A: { sqlite: false }, C: {} },
+        durableObjectMigrations: [
+          { tag: "v1", newSqliteClasses: ["A"] },
+          { tag: "v1", renamedClasses: [{ from: "X", to: "C" }] },
+          { tag: "v3" },
+          { tag: "v4", deletedClasses: ["Y"], transferredClasses: [{ from: "Z", fromWorker: "ghost", to: "D" }] },
+          { tag: "v5", deletedClasses: ["D"] },
+        ],
+      });
+      assert.match(r.message, /durableObjectMigrations\.1\.tag: tag "v1" is used by an earlier step/);
+      assert.match(r.message, /durableObjectMigrations\.1\.renamedClasses\.0\.from: class X does not exist at this step/);
+      assert.match(r.message, /durableObjectMigrations\.2: the step changes nothing/);
+      assert.match(r.message, /durableObjectMigrations\.3\.deletedClasses\.0: class Y does not exist at this step/);
+      assert.match(r.message, /durableObjectMigrations\.3\.transferredClasses\.0\.fromWorker: worker "ghost" is not declared/);
+      assert.match(r.message, /durableObjects\.A: class A is created with SQLite storage by its migration step but declared sqlite: false/);
+      assert.equal(r.registered, 0);
+    });
+
+    it("a valid history with a rename, a deletion and a transfer from another worker passes", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-"));
+      writeProject(dir, {}, CODE(1, []));
+      const system = {
+        app: "do",
+        zone: "example.com",
+        compatibilityDate: "2025-09-01",
+        workers: {
+          old: { entry: "workers/api/index.ts" },
+          api: {
+            entry: "workers/api/index.ts",
+            durableObjects: { C: {}, T: {} },
+            durableObjectMigrations: [
+              { tag: "v1", newSqliteClasses: ["A", "B"] },
+              { tag: "v2", renamedClasses: [{ from: "B", to: "C" }], deletedClasses: ["A"] },
+              { tag: "v3", transferredClasses: [{ from: "S", fromWorker: "old", to: "T" }] },
+            ],
+          },
+        },
+      };
+      const ev = await evaluate("staging", { root: dir, system });
+      assert.equal(ev.error, undefined, ev.error?.message);
+      const args = readDoMigrationsCommand(reveal(one(ev, TYPES.command, "api-do-migrations").inputs) as Record<string, unknown>);
+      assert.deepEqual(args?.history[2], { tag: "v3", transferredClasses: [{ from: "S", fromScript: "do-old-staging", to: "T" }] }, "fromWorker resolves to that worker's script on this stack");
+    });
+  });
+
+  describe("against a fake Cloudflare API that enforces the tag precondition (10079)", () => {
+    const fake = new FakeCloudflare();
+    before(() => fake.start());
+    after(() => fake.stop());
+
+    it("create → code change → nothing → add class → rename → delete: every up passes and no step is sent twice", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-seq-"));
+      const script = "do-api-staging";
+      const v1 = [{ tag: "v1", newSqliteClasses: ["Counter"] }];
+
+      // 1. create: the whole history.
+      writeProject(dir, { durableObjects: { Counter: {} }, durableObjectMigrations: v1, bindings: { COUNTER: { durableObject: "Counter" } } }, CODE(1, ["Counter"]));
+      let r = await up(dir, fake);
+      assert.deepEqual(r.migrations, { newTag: "v1", steps: [{ newSqliteClasses: ["Counter"] }] });
+      assert.equal(fake.scripts.get(script)?.tag, "v1");
+
+      // 2. a code change: the command runs again, reads v1, and the upload carries no migration.
+      writeProject(dir, { durableObjects: { Counter: {} }, durableObjectMigrations: v1, bindings: { COUNTER: { durableObject: "Counter" } } }, CODE(2, ["Counter"]));
+      r = await up(dir, fake, r.state);
+      assert.equal(r.uploaded, true);
+      assert.equal(r.migrations, undefined);
+
+      // 3. nothing changed: nothing runs, nothing is uploaded.
+      const reads = fake.reads.length;
+      r = await up(dir, fake, r.state);
+      assert.equal(r.uploaded, false);
+      assert.equal(fake.reads.length, reads, "the command did not run");
+
+      // 4. a new class: only v2, checked against v1.
+      const v2 = [...v1, { tag: "v2", newClasses: ["Presence"] }];
+      writeProject(dir, { durableObjects: { Counter: {}, Presence: { sqlite: false } }, durableObjectMigrations: v2, bindings: { COUNTER: { durableObject: "Counter" }, PRESENCE: { durableObject: "Presence" } } }, CODE(3, ["Counter", "Presence"]));
+      r = await up(dir, fake, r.state);
+      assert.deepEqual(r.migrations, { oldTag: "v1", newTag: "v2", steps: [{ newClasses: ["Presence"] }] });
+      assert.deepEqual([...fake.scripts.get(script)!.classes], [["Counter", "sqlite"], ["Presence", "kv"]]);
+
+      // 5. a rename keeps the data (storage follows the class).
+      const v3 = [...v2, { tag: "v3", renamedClasses: [{ from: "Counter", to: "Tally" }] }];
+      writeProject(dir, { durableObjects: { Tally: {}, Presence: { sqlite: false } }, durableObjectMigrations: v3, bindings: { TALLY: { durableObject: "Tally" }, PRESENCE: { durableObject: "Presence" } } }, CODE(4, ["Tally", "Presence"]));
+      r = await up(dir, fake, r.state);
+      assert.deepEqual(r.migrations, { oldTag: "v2", newTag: "v3", steps: [{ renamedClasses: [{ from: "Counter", to: "Tally" }] }] });
+      assert.deepEqual([...fake.scripts.get(script)!.classes], [["Presence", "kv"], ["Tally", "sqlite"]]);
+
+      // 6. a deletion.
+      const v4 = [...v3, { tag: "v4", deletedClasses: ["Presence"] }];
+      writeProject(dir, { durableObjects: { Tally: {} }, durableObjectMigrations: v4, bindings: { TALLY: { durableObject: "Tally" } } }, CODE(5, ["Tally"]));
+      r = await up(dir, fake, r.state);
+      assert.deepEqual(r.migrations, { oldTag: "v3", newTag: "v4", steps: [{ deletedClasses: ["Presence"] }] });
+      assert.equal(fake.scripts.get(script)?.tag, "v4");
+
+      // 7. and a code change after all that still sends nothing.
+      writeProject(dir, { durableObjects: { Tally: {} }, durableObjectMigrations: v4, bindings: { TALLY: { durableObject: "Tally" } } }, CODE(6, ["Tally"]));
+      r = await up(dir, fake, r.state);
+      assert.equal(r.uploaded, true);
+      assert.equal(r.migrations, undefined);
+      assert.equal(fake.scripts.get(script)?.uploads, 6);
+    });
+
+    it("adopts a script wrangler already migrated to v3 without replaying anything", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-adopt-"));
+      // Deployed by wrangler: v1 created A and B, v2 renamed B to C, v3 deleted A.
+      fake.scripts.set("do-api-staging-adopt", { tag: "v3", classes: new Map([["C", "sqlite"]]), uploads: 3 });
+      const history = [
+        { tag: "v1", newSqliteClasses: ["A", "B"] },
+        { tag: "v2", renamedClasses: [{ from: "B", to: "C" }] },
+        { tag: "v3", deletedClasses: ["A"] },
+      ];
+      writeProject(dir, { durableObjects: { C: {} }, durableObjectMigrations: history, bindings: { C_NS: { durableObject: "C" } } }, CODE(1, ["C"]));
+      fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `config:\n  ${PROJECT}:stack:\n    suffix: -staging-adopt\n`);
+      const r = await up(dir, fake);
+      assert.equal(r.uploaded, true);
+      assert.equal(r.migrations, undefined, "nothing replayed");
+      assert.equal(fake.scripts.get("do-api-staging-adopt")?.tag, "v3");
+      assert.deepEqual([...fake.scripts.get("do-api-staging-adopt")!.classes], [["C", "sqlite"]]);
+    });
+
+    it("a live tag outside the declared history stops the up with the script, the tag and what to declare", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-unknown-"));
+      fake.scripts.set("do-api-staging-stray", { tag: "hotfix-1", classes: new Map([["A", "sqlite"]]), uploads: 1 });
+      writeProject(dir, { durableObjects: { A: {} }, durableObjectMigrations: [{ tag: "v1", newSqliteClasses: ["A"] }], bindings: { A_NS: { durableObject: "A" } } }, CODE(1, ["A"]));
+      fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `config:\n  ${PROJECT}:stack:\n    suffix: -staging-stray\n`);
+      await assert.rejects(up(dir, fake), /do-api-staging-stray is at Durable Object migration tag "hotfix-1", which its declared history \(v1\) does not contain/);
+      assert.equal(fake.scripts.get("do-api-staging-stray")?.uploads, 1, "nothing uploaded");
+    });
+
+    it("the fixed create-time step main sent (kept by ignoreChanges) is refused at the second upload", async () => {
+      // What main registered: migrations { newTag: v1, newSqliteClasses } with ignoreChanges, which
+      // Pulumi re-sends from the state on every update.
+      const put = async (migrations: ApiMigrations) => {
+        const res = await fetch(`${fake.base}/accounts/${ACCOUNT}/workers/scripts/main-api`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({ bindings: [{ type: "durable_object_namespace", name: "C", class_name: "Counter" }], migrations }),
+        });
+        return (await res.json()) as { success: boolean; errors: { code: number; message: string }[] };
+      };
+      const fixed = { new_tag: "v1", new_sqlite_classes: ["Counter"] };
+      assert.equal((await put(fixed)).success, true, "create");
+      const second = await put(fixed);
+      assert.equal(second.success, false);
+      assert.equal(second.errors[0]!.code, 10079);
+    });
+
+    it("the command needs a token and refuses a plain-http API host that is not loopback", () => {
+      const create = JSON.stringify({ accountId: ACCOUNT, scriptName: "x", history: [{ tag: "v1", newSqliteClasses: ["A"] }] });
+      const script = path.join(__dirname, "..", "components", "do-migrations.js");
+      const noToken = spawnSync(process.execPath, [script, create], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+      assert.notEqual(noToken.status, 0);
+      assert.match(noToken.stderr, /CLOUDFLARE_API_TOKEN is not set/);
+      const http = spawnSync(process.execPath, [script, create], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_API_BASE_URL: "http://api.example.com/client/v4" } });
+      assert.notEqual(http.status, 0);
+      assert.match(http.stderr, /must be https/);
+      assert.doesNotMatch(http.stderr + http.stdout, new RegExp(TOKEN));
+    });
+  });
+
+  it("the reference stacks (no Durable Objects) register no migrations command", async () => {
+    const ev = await evaluate("staging");
+    assert.equal(ofType(ev, TYPES.command).filter((c) => c.name.endsWith("-do-migrations")).length, 0);
+  });
+});
