@@ -1,10 +1,15 @@
 /**
  * Deterministic worker bundles: the same sources give the same bytes on every machine, so
  * `contentSha256` only changes when the code does and a second `pulumi up` changes nothing.
+ *
+ * Bundling happens in the program's preflight, before any resource is registered (a worker that
+ * does not compile is a configuration problem like any other); the Worker component receives the
+ * finished bundle.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 
 export interface Bundle {
@@ -20,40 +25,78 @@ export interface Bundle {
   mainModule: string;
 }
 
+/** What bundling one entry gave: the bytes, or esbuild's errors (each with its file and line). */
+export type BuiltBundle = { ok: true; bytes: Buffer; gzipBytes: number } | { ok: false; errors: string[] };
+
 export const MAIN_MODULE = "worker.js";
 
 /**
- * Bundles `entry` (project-relative) into `<outDir>/worker.js` (project-relative) as one ES module.
- * The file is rewritten only when its bytes change.
+ * Environment variables a child process must not inherit. Under `pulumi up` the whole stack
+ * config is in PULUMI_CONFIG; a large var makes it exceed the kernel's limit for one environment
+ * string (128 KiB on Linux) and every spawn fails with E2BIG. esbuild's JS API talks to its
+ * native binary as a child process that inherits the environment: it must not see these.
  */
-export function bundleWorker(root: string, entry: string, outDir: string): Bundle {
+const CONFIG_ENV = ["PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS"];
+const LARGE_ENV = 32 * 1024;
+
+/** Runs `fn` with the Pulumi config (and any very large variable) out of process.env. */
+export function withoutConfigInEnv<T>(fn: () => T): T {
+  const saved: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && (CONFIG_ENV.includes(k) || v.length > LARGE_ENV)) {
+      saved[k] = v;
+      delete process.env[k];
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    Object.assign(process.env, saved);
+  }
+}
+
+/**
+ * Bundles `entry` (project-relative) as one ES module, in memory, for `<outDir>/worker.js` (the
+ * output path shapes the bytes, so it is the one the bundle is written to). Never throws for a
+ * build error.
+ */
+export function buildBundle(root: string, entry: string, outDir: string): BuiltBundle {
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
   try {
-    result = esbuild.buildSync({
-      absWorkingDir: root,
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["browser", "module", "main"],
-      external: ["cloudflare:*", "node:*"],
-      outfile: path.join(outDir, MAIN_MODULE),
-      charset: "utf8",
-      legalComments: "none",
-      sourcemap: false,
-      logLevel: "silent",
-    });
+    result = withoutConfigInEnv(() =>
+      esbuild.buildSync({
+        absWorkingDir: root,
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        format: "esm",
+        platform: "browser",
+        target: "es2022",
+        conditions: ["workerd", "worker", "browser"],
+        mainFields: ["browser", "module", "main"],
+        external: ["cloudflare:*", "node:*"],
+        outfile: path.join(outDir, MAIN_MODULE),
+        charset: "utf8",
+        legalComments: "none",
+        sourcemap: false,
+        logLevel: "silent",
+      }),
+    );
   } catch (e) {
-    const failure = e as esbuild.BuildFailure;
-    const messages = (failure.errors ?? []).map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ""}${m.text}`);
-    throw new Error(`workers-stack: could not bundle ${entry}:\n  ${messages.join("\n  ") || String(e)}`);
+    const failure = e as Partial<esbuild.BuildFailure>;
+    const errors = (failure.errors ?? []).map(
+      (m) => `${m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : ""}${m.text}`,
+    );
+    return { ok: false, errors: errors.length ? errors : [e instanceof Error ? e.message : String(e)] };
   }
   const output = result.outputFiles.find((f) => f.path.endsWith(MAIN_MODULE));
-  if (!output) throw new Error(`workers-stack: esbuild produced no ${MAIN_MODULE} for ${entry}`);
+  if (!output) return { ok: false, errors: [`esbuild produced no ${MAIN_MODULE}`] };
   const bytes = Buffer.from(output.contents);
+  return { ok: true, bytes, gzipBytes: gzipSync(bytes).length };
+}
+
+/** Writes bundle bytes to `<outDir>/worker.js` (project-relative), only when they changed. */
+export function writeBundle(root: string, bytes: Buffer, outDir: string): Bundle {
   const abs = path.resolve(root, outDir, MAIN_MODULE);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   if (!fs.existsSync(abs) || !fs.readFileSync(abs).equals(bytes)) fs.writeFileSync(abs, bytes);
@@ -64,3 +107,12 @@ export function bundleWorker(root: string, entry: string, outDir: string): Bundl
   };
 }
 
+/**
+ * Bundles `entry` (project-relative) into `<outDir>/worker.js` (project-relative) as one ES module.
+ * Throws when it does not build. The program bundles in its preflight instead (see program.ts).
+ */
+export function bundleWorker(root: string, entry: string, outDir: string): Bundle {
+  const built = buildBundle(root, entry, outDir);
+  if (!built.ok) throw new Error(`workers-stack: could not bundle ${entry}:\n  ${built.errors.join("\n  ")}`);
+  return writeBundle(root, built.bytes, outDir);
+}

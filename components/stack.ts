@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Plan, PlannedBinding } from "../config/plan";
+import { Bundle } from "./bundle";
 import { Database } from "./database";
 import { CustomDomain, Hostname } from "./hostname";
 import { KvNamespace } from "./kvNamespace";
@@ -14,6 +15,11 @@ export interface StackArgs {
   plan: Plan;
   /** Absolute project root: entries and migrations are relative to it. */
   projectRoot: string;
+  /**
+   * Each worker's bundle, by worker key, built before anything is registered (program.ts).
+   * @default each Worker bundles its own entry
+   */
+  bundles?: Record<string, Bundle>;
   /**
    * API token for the migration commands (the provider reads its own from config or env).
    * @default the environment's CLOUDFLARE_API_TOKEN
@@ -123,6 +129,7 @@ export class Stack extends pulumi.ComponentResource {
           projectRoot,
           entry: w.entry,
           outDir: `.workers-stack/build/${plan.stack}/${w.key}`,
+          ...(args.bundles?.[w.key] ? { bundle: args.bundles[w.key] } : {}),
           compatibilityDate: w.compatibilityDate,
           compatibilityFlags: w.compatibilityFlags,
           bindings: w.bindings.map((b) => this.resolveBinding(b, w.key)),

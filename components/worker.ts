@@ -1,7 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedMigrationStep } from "../config/doMigrations";
-import { bundleWorker } from "./bundle";
+import { Bundle, bundleWorker } from "./bundle";
 import { DurableObjectMigrations } from "./doMigrations";
 
 /** A binding as sent to Cloudflare (ids and secret values resolved). */
@@ -21,6 +21,11 @@ export interface WorkerArgs {
    * @example ".workers-stack/build/staging/bot"
    */
   outDir: string;
+  /**
+   * The finished bundle of `entry` (the program bundles every worker before registering anything).
+   * @default bundled here
+   */
+  bundle?: Bundle;
   /** Compatibility date, e.g. `2025-09-01`. */
   compatibilityDate: string;
   /** @default [] */
@@ -77,7 +82,7 @@ export class Worker extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Worker", name, {}, opts);
-    const bundle = bundleWorker(args.projectRoot, args.entry, args.outDir);
+    const bundle = args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir);
     this.contentSha256 = bundle.sha256;
 
     const upload: cloudflare.WorkersScriptArgs = {

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { buildBundle, BuiltBundle } from "../components/bundle";
 import { ConfigError } from "./errors";
 import { buildPlan, Plan } from "./plan";
 import { ConfigSource, Facts, validate } from "./validate";
@@ -30,14 +31,14 @@ export function readConfigSource(): ConfigSource {
   const stack = pulumi.getStack();
   const all = pulumi.runtime.allConfig();
   const isSecret = (key: string) => runtimeConfig.isConfigSecret?.(key) ?? false;
-  const issues: { path: string; message: string; hint: string }[] = [];
+  const issues: { path: string; message: string; hint: string; file: string }[] = [];
   const json = (key: string): unknown => {
     const raw = all[`${project}:${key}`];
     if (raw === undefined) return undefined;
     try {
       return JSON.parse(raw);
     } catch {
-      issues.push({ path: key, message: "must be an object (a YAML mapping)", hint: `see README "Configuration"` });
+      issues.push({ path: key, message: "must be an object (a YAML mapping)", hint: `see README "Configuration"`, file: key === "system" ? "Pulumi.yaml" : `Pulumi.${stack}.yaml` });
       return undefined;
     }
   };
@@ -50,6 +51,9 @@ export function readConfigSource(): ConfigSource {
     stack,
     system,
     stackSettings,
+    keys: Object.keys(all)
+      .filter((k) => k.startsWith(`${project}:`))
+      .map((k) => k.slice(project.length + 1)),
     ...(plain("accountId") !== undefined ? { accountId: plain("accountId") } : {}),
     ...(plain("zoneId") !== undefined ? { zoneId: plain("zoneId") } : {}),
     lookup(key) {
@@ -60,8 +64,20 @@ export function readConfigSource(): ConfigSource {
   };
 }
 
-/** Facts about the working tree below `root`. */
-export function fileFacts(root: string, now: Date = new Date()): Facts {
+/** Where a worker's bundle is written, relative to the project root (git-ignored). */
+export function bundleDir(stack: string, worker: string): string {
+  return `.workers-stack/build/${stack}/${worker}`;
+}
+
+/** The working tree's facts, and the bundles built while checking them (by worker key). */
+export type FileFacts = Facts & { bundles: Map<string, BuiltBundle> };
+
+/**
+ * Facts about the working tree below `root`. With `stack`, every worker's entry is bundled
+ * (esbuild's API, in memory) while it is validated; the bundles are kept for the components.
+ */
+export function fileFacts(root: string, now: Date = new Date(), stack?: string): FileFacts {
+  const bundles = new Map<string, BuiltBundle>();
   const stat = (rel: string) => {
     try {
       return fs.statSync(path.resolve(root, rel));
@@ -82,6 +98,16 @@ export function fileFacts(root: string, now: Date = new Date()): Facts {
         return true; // does not exist: reported as missing
       }
     },
+    bundles,
+    ...(stack !== undefined
+      ? {
+          bundle(entry: string, worker: string) {
+            const built = buildBundle(root, entry, bundleDir(stack, worker));
+            bundles.set(worker, built);
+            return built.ok ? { bytes: built.bytes.length, gzipBytes: built.gzipBytes } : { errors: built.errors };
+          },
+        }
+      : {}),
   };
 }
 
@@ -94,8 +120,32 @@ export function gitVersion(root: string): string {
   }
 }
 
-/** Reads, validates and plans the current stack. Throws ConfigError before anything is registered. */
-export function loadPlan(root: string = projectRoot()): Plan {
-  const declaration = validate(readConfigSource(), fileFacts(root));
+/**
+ * Reads, validates and plans the current stack, bundling every worker on the way. Throws
+ * ConfigError before anything is registered, listing every problem (a worker that does not
+ * bundle included). Returns the plan and each worker's bundle bytes, by worker key.
+ */
+export function loadPlan(root: string = projectRoot()): { plan: Plan; bundles: Map<string, Buffer> } {
+  const source = readConfigSource();
+  const facts = fileFacts(root, new Date(), source.stack);
+  const declaration = validate(source, facts);
+  const plan = buildPlan(declaration, declaration.settings.version ?? gitVersion(root));
+  const bundles = new Map<string, Buffer>();
+  for (const w of plan.workers) {
+    const built = facts.bundles.get(w.key);
+    // validate() bundled every worker that passed; anything else is a bug, said as such.
+    if (!built?.ok) throw new Error(`workers-stack: internal error: worker ${w.key} was validated without a bundle`);
+    bundles.set(w.key, built.bytes);
+  }
+  return { plan, bundles };
+}
+
+/**
+ * The plan of the current stack without bundling (for the local runner, which gets its bundles
+ * from the evaluation that just ran). Throws ConfigError like `loadPlan`.
+ */
+export function readPlan(root: string = projectRoot()): Plan {
+  const source = readConfigSource();
+  const declaration = validate(source, fileFacts(root, new Date()));
   return buildPlan(declaration, declaration.settings.version ?? gitVersion(root));
 }

@@ -241,6 +241,12 @@ export const r2BucketSchema = z.strictObject({
 export const systemSchema = z.strictObject({
   /** Short application name: the first part of every physical name (`<app>-<key><suffix>`). */
   app: logicalKey,
+  /**
+   * The account's Workers plan: which of Cloudflare's per-plan limits (bundle size, vars per
+   * worker, cron triggers) validation applies. Messages name both plans' values.
+   * @default paid
+   */
+  plan: z.enum(["free", "paid"], { error: "must be free or paid (the account's Workers plan)" }).optional(),
   /** The Cloudflare zone the hostnames live in, e.g. `example.com`. */
   zone: z.string().regex(DOMAIN, { error: "must be a domain name such as example.com" }),
   /** Target of the proxied CNAMEs (never contacted while proxied). @default the zone itself */

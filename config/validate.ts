@@ -16,10 +16,12 @@ import {
   StackConfig,
   SystemConfig,
   systemSchema,
+  WorkerConfig,
   workerSchema,
 } from "./schema";
 import { deployEdges, findCycle, workflowHosts } from "./graph";
-import { hostFor } from "./names";
+import { hostFor, physicalName } from "./names";
+import { checkHostname, checkNameLength, cronProblems, didYouMean, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkMigrationHistory } from "./doMigrations";
 
 /** What the program read from Pulumi config for one stack. */
@@ -34,6 +36,12 @@ export interface ConfigSource {
   zoneId?: string;
   /** A per-stack config key of this project: its value and whether it is stored encrypted. */
   lookup(key: string): { value: string; secret: boolean } | undefined;
+  /**
+   * Every config key set under this project's namespace (without the `<project>:` prefix): a key
+   * the program does not read is reported, so a misspelled `acountId` is never ignored.
+   * @default not checked
+   */
+  keys?: string[];
 }
 
 /** Facts about the working tree the rules need, injected so validation stays pure. */
@@ -46,6 +54,12 @@ export interface Facts {
   today: string;
   /** False when an existing path resolves (through a symlink) outside the project root. @default always inside */
   insideProject?(relPath: string): boolean;
+  /**
+   * Bundles a worker's entry (which exists): its size, or esbuild's errors. Validation reports
+   * both, so a worker that does not compile stops the program before anything is registered.
+   * @default not bundled (pure validation, e.g. the fuzzing)
+   */
+  bundle?(entry: string, worker: string): { errors: string[] } | { bytes: number; gzipBytes: number };
 }
 
 /** A configuration that passed every rule. */
@@ -78,8 +92,8 @@ const SECRET_VALUE = [
 ];
 const MIGRATION_FILE = /^(\d+)_[^/]+\.sql$/;
 
-/** One segment of a project path: no shell or option characters, never `..`. */
-const PATH_SEGMENT = /^[A-Za-z0-9_@+][A-Za-z0-9._@+-]*$/;
+/** One segment of a project path: no shell or option characters (`..` is refused before). */
+const PATH_SEGMENT = /^[A-Za-z0-9_@+.][A-Za-z0-9._@+-]*$/;
 
 /**
  * Why a declared path (an entry, a migrations folder) may not be used, or undefined when it is a
@@ -130,10 +144,17 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
       message: `not set: ${project}:system holds the shared declaration`,
       hint: `add it to Pulumi.yaml under config: ${project}:system: value: (see README "Configuration")`,
     });
-    throw new ConfigError(stack, issues);
+    throw new ConfigError(stack, locate(issues, source, settings.overrides));
   }
   const merged = settings.overrides ? deepMerge(source.system, settings.overrides) : source.system;
+  const overriddenNew = newWorkersWithoutEntry(source.system, settings.overrides, issues);
   const system = parseSystem(merged, issues);
+  // A worker an override invents without an entry is reported once, as the override's mistake.
+  for (let i = issues.length - 1; i >= 0; i--) {
+    const m = /^system\.workers\.(.+)\.entry$/.exec(issues[i]!.path);
+    if (m && overriddenNew.has(m[1]!)) issues.splice(i, 1);
+  }
+  const plan: WorkersPlan = system.plan ?? "paid";
 
   // 3. Account and zone.
   const needsZone = Object.values(system.workers).some((w) => (w.hostnames ?? []).length + (w.customDomains ?? []).length > 0);
@@ -208,6 +229,12 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     if (secret.from !== "config") continue;
     const value = source.lookup(name);
     if (value === undefined || value.value === "") missing.push(name);
+    else if (Buffer.byteLength(value.value, "utf8") > LIMITS.envVarBytes)
+      issues.push({
+        path: `${project}:${name}`,
+        message: `the secret is ${size(Buffer.byteLength(value.value, "utf8"))}; Cloudflare allows ${size(LIMITS.envVarBytes)} per secret (Free and Paid)`,
+        hint: "store large data in KV, R2 or D1 and keep only a key to it as the secret",
+      });
     else if (!value.secret)
       issues.push({
         path: `${project}:${name}`,
@@ -230,10 +257,46 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   const consumerOf = new Map<string, string>();
   for (const [key, worker] of Object.entries(system.workers)) {
     const at = `system.workers.${key}`;
-    const badEntry = pathProblem(worker.entry, facts);
-    if (badEntry) issues.push({ path: `${at}.entry`, message: badEntry, hint: "give the entry module inside the project, e.g. workers/bot/index.ts" });
-    else if (!facts.isFile(worker.entry))
+    if (typeof worker.entry !== "string" || worker.entry === "") {
+      // Reported by the schema; the worker's other rules still run below.
+    } else if (pathProblem(worker.entry, facts)) {
+      issues.push({ path: `${at}.entry`, message: pathProblem(worker.entry, facts)!, hint: "give the entry module inside the project, e.g. workers/bot/index.ts" });
+    } else if (!facts.isFile(worker.entry))
       issues.push({ path: `${at}.entry`, message: `entry file "${worker.entry}" does not exist`, hint: "give the path of the worker's entry module relative to the project root" });
+    else if (facts.bundle) {
+      const built = facts.bundle(worker.entry, key);
+      if ("errors" in built)
+        issues.push({
+          path: `${at}.entry`,
+          message: `${worker.entry} does not bundle (${built.errors.length} error${built.errors.length === 1 ? "" : "s"} from esbuild)`,
+          hint: built.errors.slice(0, 10).join("\n") + (built.errors.length > 10 ? `\n... and ${built.errors.length - 10} more` : ""),
+        });
+      else {
+        const gz = planLimit(LIMITS.workerGzipBytes, plan, size);
+        if (built.gzipBytes > gz.max)
+          issues.push({ path: `${at}.entry`, message: `the bundle is ${size(built.gzipBytes)} gzipped; Cloudflare allows ${gz.says}`, hint: "move large data to KV, R2 or D1, or drop unused dependencies" });
+        else if (built.bytes > LIMITS.workerRawBytes)
+          issues.push({ path: `${at}.entry`, message: `the bundle is ${size(built.bytes)} before compression; Cloudflare allows ${size(LIMITS.workerRawBytes)}`, hint: "move large data to KV, R2 or D1" });
+      }
+    }
+    checkNameLength(physicalName(system.app, key, suffix), LIMITS.scriptName, "script name", at, issues, "shorten the worker's key, the app or the stack's suffix");
+    const envCount = Object.keys(worker.vars ?? {}).length + (worker.secrets ?? []).length + RESERVED_NAMES.length;
+    const envLimit = planLimit(LIMITS.envVarsPerWorker, plan);
+    if (envCount > envLimit.max)
+      issues.push({
+        path: at,
+        message: `${envCount} environment variables (vars, secrets and the injected ${RESERVED_NAMES.join(" and ")}); Cloudflare allows ${envLimit.says}`,
+        hint: "group related vars into one JSON var, or move data to KV",
+      });
+    const bindingCount = envCount + Object.keys(worker.bindings ?? {}).length;
+    if (bindingCount > LIMITS.bindingsPerScript)
+      issues.push({ path: `${at}.bindings`, message: `${bindingCount} bindings (vars, secrets and bindings); Cloudflare allows about ${LIMITS.bindingsPerScript} per script`, hint: "split the worker" });
+    (worker.crons ?? []).forEach((cron, i) => {
+      const problems = cronProblems(cron);
+      if (problems.length) issues.push({ path: `${at}.crons.${i}`, message: `"${truncateMiddle(cron)}": ${problems.join("; ")}`, hint: "fields: minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 1-7 or SUN-SAT" });
+    });
+    for (const wf of Object.keys(worker.workflows ?? {}))
+      checkNameLength(physicalName(system.app, wf, suffix), LIMITS.workflowName, "workflow name", `${at}.workflows.${wf}`, issues, "shorten the workflow's key, the app or the stack's suffix");
 
     const date = worker.compatibilityDate;
     if (date !== undefined) checkCompatDate(date, `${at}.compatibilityDate`, facts.today, issues);
@@ -254,6 +317,9 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
         issues.push({ path, message: `${name} is declared as a secret and cannot also be a plain var`, hint: `remove it from vars and list "${name}" under the worker's secrets` });
       else if (SECRET_NAME.test(name))
         issues.push({ path, message: `${name} looks like a secret given in plaintext`, hint: `declare it under system.secrets (from: config, then pulumi config set --secret ${name} <value> --stack ${stack}) and list it in the worker's secrets` });
+      const bytes = Buffer.byteLength(typeof value === "string" ? value : JSON.stringify(value) ?? "", "utf8");
+      if (bytes > LIMITS.envVarBytes)
+        issues.push({ path, message: `the value is ${size(bytes)}; Cloudflare allows ${size(LIMITS.envVarBytes)} per variable (Free and Paid)`, hint: "put large data in KV, R2 or D1, or in the worker's code" });
       for (const s of strings(value)) {
         if (SECRET_VALUE.some((re) => re.test(s))) {
           issues.push({ path, message: "the value looks like a credential given in plaintext", hint: "move it to a secret: see README \"Secrets\"" });
@@ -334,6 +400,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
         const host = hostFor(label, hostnameSuffix, system.zone);
         if (seen.has(host)) continue;
         seen.add(host);
+        checkHostname(host, `${at}.${what}`, issues);
         const owner = hostOwners.get(host);
         if (owner) issues.push({ path: `${at}.${what}`, message: `hostname ${host} is already used by worker "${owner}"`, hint: "each hostname routes to exactly one worker" });
         else hostOwners.set(host, key);
@@ -352,7 +419,21 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
 
   checkCompatDate(system.compatibilityDate, "system.compatibilityDate", facts.today, issues);
 
-  if (issues.length) throw new ConfigError(stack, issues);
+  // 9. Cloudflare's limits on the derived names and on what the account holds (config/limits.ts).
+  checkResourceLimits(system, suffix, issues);
+  const crons = Object.values(system.workers).reduce((n, w) => n + (w.crons ?? []).length, 0);
+  const cronLimit = planLimit(LIMITS.cronTriggersPerAccount, plan);
+  if (crons > cronLimit.max)
+    issues.push({
+      path: "system.workers",
+      message: `${crons} cron schedules; Cloudflare allows ${cronLimit.says} per account`,
+      hint: plan === "free" ? "remove schedules, or set plan: paid in the system if the account is on Workers Paid" : "remove schedules (other workers of the account count too)",
+    });
+
+  // 10. Config keys of this project that nothing reads.
+  checkProjectKeys(source, system, issues);
+
+  if (issues.length) throw new ConfigError(stack, locate(issues, source, settings.overrides));
   const { invalid: _invalid, ...clean } = system;
   return {
     project,
@@ -409,9 +490,135 @@ function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
     queues: section("queues", queueSchema),
     r2Buckets: section("r2Buckets", r2BucketSchema),
     secrets: section("secrets", secretSchema),
-    workers: section("workers", workerSchema, z.object(workerSchema.shape) as unknown as z.ZodType<z.infer<typeof workerSchema>>),
+    workers: lenientWorkers(obj.workers, invalid),
+    ...(systemSchema.shape.plan.safeParse(obj.plan).success && obj.plan !== undefined ? { plan: obj.plan as WorkersPlan } : {}),
     invalid,
   };
+}
+
+/**
+ * Workers parsed field by field: a worker with a schema error keeps its valid fields, so its
+ * entry, bundle, bindings and limits are still checked and all its problems come out together.
+ */
+function lenientWorkers(entries: unknown, invalid: Set<string>): Record<string, WorkerConfig> {
+  const out: Record<string, WorkerConfig> = {};
+  if (!isPlainObject(entries)) return out;
+  for (const [key, value] of Object.entries(entries)) {
+    const strict = workerSchema.safeParse(value);
+    if (strict.success) {
+      out[key] = strict.data;
+      continue;
+    }
+    invalid.add(`workers.${key}`);
+    if (!isPlainObject(value)) continue;
+    const fields: Record<string, unknown> = {};
+    for (const [field, schema] of Object.entries(workerSchema.shape)) {
+      if (!Object.hasOwn(value, field)) continue;
+      const r = (schema as z.ZodType).safeParse(value[field]);
+      if (r.success && r.data !== undefined) fields[field] = r.data;
+    }
+    Object.defineProperty(out, key, { value: fields as WorkerConfig, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
+ * Workers an override adds that Pulumi.yaml does not declare, without an entry: almost always a
+ * misspelled worker key. Reported as the override's mistake, with the closest declared key.
+ */
+function newWorkersWithoutEntry(system: unknown, overrides: Record<string, unknown> | undefined, issues: ConfigIssue[]): Set<string> {
+  const found = new Set<string>();
+  const added = overrides && isPlainObject(overrides.workers) ? overrides.workers : undefined;
+  if (!added) return found;
+  const declared = isPlainObject(system) && isPlainObject(system.workers) ? system.workers : {};
+  for (const [key, worker] of Object.entries(added)) {
+    if (Object.hasOwn(declared, key) || !isPlainObject(worker) || Object.hasOwn(worker, "entry")) continue;
+    found.add(key);
+    const near = didYouMean(key, Object.keys(declared));
+    issues.push({
+      path: `stack.overrides.workers.${key}`,
+      message: `worker "${key}" is not declared in Pulumi.yaml${near ? ` (did you mean "${near}"?)` : ""}`,
+      hint: `an override changes a worker of the system; to add a worker on this stack only, give it an entry here (declared workers: ${Object.keys(declared).join(", ") || "none"})`,
+    });
+  }
+  return found;
+}
+
+/** Cloudflare's name limits for the resources the system declares (their derived names). */
+function checkResourceLimits(system: SystemConfig, suffix: string, issues: ConfigIssue[]): void {
+  const name = (key: string) => physicalName(system.app, key, suffix);
+  const fix = "shorten the key, the app or the stack's suffix";
+  for (const key of Object.keys(system.databases ?? {}))
+    checkNameLength(name(key), LIMITS.d1Name, "D1 database name", `system.databases.${key}`, issues, fix);
+  for (const key of Object.keys(system.kvNamespaces ?? {}))
+    checkNameLength(name(key), LIMITS.kvTitle, "KV namespace title", `system.kvNamespaces.${key}`, issues, fix);
+  for (const key of Object.keys(system.queues ?? {}))
+    checkNameLength(name(key), LIMITS.queueName, "queue name", `system.queues.${key}`, issues, fix);
+  for (const key of Object.keys(system.r2Buckets ?? {}))
+    checkNameLength(name(key), LIMITS.r2BucketName, "R2 bucket name", `system.r2Buckets.${key}`, issues, fix);
+}
+
+/** Keys under the project's namespace the program reads: everything else is a mistake. */
+function checkProjectKeys(source: ConfigSource, system: SystemConfig & { invalid: Set<string> }, issues: ConfigIssue[]): void {
+  if (!source.keys) return;
+  const secrets = system.secrets ?? {};
+  const fromConfig = Object.keys(secrets).filter((n) => secrets[n]!.from === "config");
+  const known = ["system", "stack", "accountId", "zoneId", ...fromConfig];
+  for (const key of source.keys) {
+    if (known.includes(key) || system.invalid.has(`secrets.${key}`)) continue;
+    const path = `${source.project}:${key}`;
+    const remove = `pulumi config rm ${key} --stack ${source.stack}`;
+    if (own(secrets, key)) {
+      issues.push({ path, message: `${key} is a generated secret ({ generate }): this config value is never used`, hint: `remove it (${remove}), or declare the secret { from: config }` });
+      continue;
+    }
+    const near = didYouMean(key, known);
+    issues.push({
+      path,
+      message: `unknown config key${near ? ` (did you mean ${near}?)` : ""}`,
+      hint: near
+        ? `rename it: ${remove}, then pulumi config set ${near === key ? key : near} ... --stack ${source.stack}`
+        : `remove it (${remove}); the keys of ${source.project}: are ${known.join(", ")}`,
+    });
+  }
+}
+
+/**
+ * Says which file holds each problem. A problem under `system.` is in Pulumi.yaml unless the
+ * stack's overrides put that value there: then it is reported at its place in the stack file.
+ */
+function locate(issues: ConfigIssue[], source: ConfigSource, overrides: Record<string, unknown> | undefined): ConfigIssue[] {
+  const stackFile = `Pulumi.${source.stack}.yaml`;
+  return issues.map((issue) => {
+    if (issue.file) return issue;
+    const p = issue.path;
+    if (p.startsWith("stack.")) return { ...issue, file: stackFile };
+    if (p === "system" || p.startsWith("system.")) {
+      const rest = p === "system" ? [] : p.slice("system.".length).split(".");
+      if (overrides && fromOverride(source.system, overrides, rest)) return { ...issue, path: ["stack.overrides", ...rest].join("."), file: stackFile };
+      return { ...issue, file: "Pulumi.yaml" };
+    }
+    return { ...issue, file: `stack config (pulumi config; ${stackFile})` };
+  });
+}
+
+/** True when the value at `segments` of the merged system came from the overrides. */
+function fromOverride(system: unknown, overrides: unknown, segments: string[]): boolean {
+  let base: unknown = system;
+  let over: unknown = overrides;
+  if (segments.length === 0) return false;
+  for (const seg of segments) {
+    if (!isPlainObject(over) || !Object.hasOwn(over, seg)) return false;
+    const next = over[seg];
+    const baseValue = isPlainObject(base) && Object.hasOwn(base, seg) ? base[seg] : undefined;
+    // The override's value replaced the system's (or added it): it is the override's.
+    if (!isPlainObject(next) || !isPlainObject(baseValue)) return next !== null;
+    base = baseValue;
+    over = next;
+  }
+  // Both are objects at the path: merged. A single item (a worker, a binding, a var) the override
+  // changes is the override's; a whole section (system.workers) is not.
+  return segments.length >= 3 && isPlainObject(over) && Object.keys(over).length > 0;
 }
 
 function zodIssues(error: z.ZodError, root: string, file: string, raw: unknown): ConfigIssue[] {

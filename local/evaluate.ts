@@ -5,13 +5,23 @@
  * materialises it in workerd.
  */
 import * as crypto from "node:crypto";
-import * as pulumi from "@pulumi/pulumi";
+import type * as Pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "./pulumiConfig";
-import { pendingMigrations, readDoMigrationsCommand } from "../components/doMigrations";
 
-// Internal to the SDK, stable for years: used by its own `disconnect()` to drain pending RPCs.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const settings: { waitForRPCs(): Promise<void> } = require("@pulumi/pulumi/runtime/settings");
+/**
+ * @pulumi/pulumi, loaded on first use: importing this module (for `reveal` and the types) costs
+ * nothing, so `npm start` can load Miniflare while a worker thread loads Pulumi and evaluates.
+ */
+function pulumiSdk(): { pulumi: typeof Pulumi; settings: { waitForRPCs(): Promise<void> } } {
+  deferClosureSerializerDependencies();
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pulumi: require("@pulumi/pulumi"),
+    // Internal to the SDK, stable for years: used by its own `disconnect()` to drain pending RPCs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    settings: require("@pulumi/pulumi/runtime/settings"),
+  };
+}
 
 /** The key and value Pulumi uses to mark a secret in serialized inputs. */
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -28,6 +38,43 @@ export function reveal(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reveal);
   if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
   return v;
+}
+
+/**
+ * @pulumi/pulumi loads the TypeScript compiler and @npmcli/arborist when it is imported, for
+ * serializing functions (dynamic providers, `runtime.serializeFunction`), which no program run
+ * under mocks here does: together ~0.3 s of a ~0.45 s import (measured). Those two imports, made
+ * from Pulumi's closure code only, get a stand-in that loads the real module the first time
+ * anything is read from it — so a program that does serialize a function still works.
+ */
+function deferClosureSerializerDependencies(): void {
+  const Module = require("node:module") as { _load(request: string, parent: { filename?: string } | undefined, isMain: boolean): unknown } & Record<symbol, boolean>;
+  const installed = Symbol.for("workers-stack.deferClosureSerializerDependencies");
+  if (Module[installed]) return;
+  Module[installed] = true;
+  const deferred: [string, RegExp][] = [
+    ["typescript", /[\\/]@pulumi[\\/]pulumi[\\/]typescript-shim\.js$/],
+    ["@npmcli/arborist", /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/],
+  ];
+  const load = Module._load;
+  Module._load = function (request, parent, isMain) {
+    if (!deferred.some(([name, from]) => name === request && from.test(parent?.filename ?? ""))) return load.call(this, request, parent, isMain);
+    let real: object | undefined;
+    const get = () => (real ??= load.call(this, request, parent, isMain) as object);
+    return new Proxy(
+      {},
+      {
+        // __importStar returns a module marked __esModule as it is: nothing is read until used.
+        get: (_t, key) => (key === "__esModule" && real === undefined ? true : Reflect.get(get(), key)),
+        has: (_t, key) => Reflect.has(get(), key),
+        ownKeys: () => Reflect.ownKeys(get()),
+        getOwnPropertyDescriptor: (_t, key) => {
+          const d = Reflect.getOwnPropertyDescriptor(get(), key);
+          return d && { ...d, configurable: true };
+        },
+      },
+    );
+  };
 }
 
 export interface RegisteredResource {
@@ -57,6 +104,11 @@ export interface Evaluation {
   outputs: unknown;
   /** What the program threw, if it did. */
   error?: Error;
+  /**
+   * Seconds spent loading @pulumi/pulumi, loading the program's modules (each 0 when they were
+   * loaded before) and running the program.
+   */
+  seconds: { sdk: number; load: number; run: number };
 }
 
 export interface EvaluateOptions {
@@ -111,6 +163,12 @@ interface RegisterRequest {
 }
 
 export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
+  const sdkStarted = process.hrtime.bigint();
+  const { pulumi, settings } = pulumiSdk();
+  const sdk = Number(process.hrtime.bigint() - sdkStarted) / 1e9;
+  // Loaded here, after the SDK: it imports @pulumi/pulumi (see pulumiSdk).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { pendingMigrations, readDoMigrationsCommand } = require("../components/doMigrations") as typeof import("../components/doMigrations");
   const files = readStackConfig(opts.root, opts.stack, { ...(opts.secrets ? { secrets: opts.secrets } : {}), ...(opts.plain ? { plain: opts.plain } : {}) });
   const meta = new Map<string, Omit<RegisteredResource, "inputs" | "id">>();
   const inputs = new Map<string, { inputs: Record<string, unknown>; id: string }>();
@@ -176,18 +234,26 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
 
   const previousRoot = process.env.WORKERS_STACK_ROOT;
   process.env.WORKERS_STACK_ROOT = opts.root;
-  // @pulumi/pulumi captures a stack trace for every resource; under ts-node each one is
-  // source-mapped, which was over a third of the evaluation time at 300 workers. The mocks
-  // never show those positions: use V8's plain formatter while the program runs.
+  // @pulumi/pulumi captures a stack trace for every resource and every promise it makes (an empty
+  // `new Error().stack`, read to find the caller's position); under ts-node each one was
+  // source-mapped, over a third of the evaluation time at 300 workers, and even V8's plain
+  // formatting of them is ~13% of a small evaluation. The mocks never show those positions: such
+  // message-less captures get just their first line while the program runs; an error with a
+  // message (anything the program throws) keeps its full stack.
   const errorClass = Error as { prepareStackTrace?: unknown };
   const previousPrepare = errorClass.prepareStackTrace;
-  errorClass.prepareStackTrace = undefined;
+  errorClass.prepareStackTrace = (e: Error, frames: NodeJS.CallSite[]) =>
+    e.message === "" && e.name === "Error" ? "Error" : `${e.name}${e.message ? `: ${e.message}` : ""}${frames.map((f) => `\n    at ${f}`).join("")}`;
   let outputs: unknown;
   let error: Error | undefined;
+  const started = process.hrtime.bigint();
+  const seconds = { sdk, load: 0, run: 0 };
   try {
+    const loading = process.hrtime.bigint();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = opts.program ?? (require("../program") as typeof import("../program")).main;
-    const result = pulumi.output(program()) as unknown as pulumi.Output<unknown>;
+    seconds.load = Number(process.hrtime.bigint() - loading) / 1e9;
+    const result = pulumi.output(program()) as unknown as Pulumi.Output<unknown>;
     outputs = await new Promise<unknown>((resolve) => result.apply((v) => (resolve(v), v)));
     await settings.waitForRPCs();
   } catch (e) {
@@ -197,6 +263,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
     if (previousRoot === undefined) delete process.env.WORKERS_STACK_ROOT;
     else process.env.WORKERS_STACK_ROOT = previousRoot;
   }
+  seconds.run = Number(process.hrtime.bigint() - started) / 1e9 - seconds.load;
   const resources = [...meta.values()].map((m) => ({ ...m, ...(inputs.get(m.urn) ?? { inputs: {}, id: "" }) }));
-  return { project: files.project, stack: opts.stack, resources, outputs, ...(error ? { error } : {}) };
+  return { project: files.project, stack: opts.stack, resources, outputs, seconds, ...(error ? { error } : {}) };
 }

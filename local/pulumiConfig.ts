@@ -8,8 +8,28 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 import { checkStackName } from "../config/names";
+
+/**
+ * Parses a Pulumi YAML file; a syntax error names the file, line and column, e.g.
+ * `Pulumi.staging.yaml:7:5: YAML syntax error: ...`.
+ */
+export function parseYamlFile(file: string): unknown {
+  const text = fs.readFileSync(file, "utf8");
+  try {
+    return parse(text);
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const at = e.linePos?.[0];
+      const where = at ? `:${at.line}:${at.col}` : "";
+      const first = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      const shown = path.relative(process.cwd(), file);
+      throw new Error(`${shown && !shown.startsWith("..") ? shown : file}${where}: YAML syntax error: ${first}\n  fix the file (nothing was evaluated, created or changed)`);
+    }
+    throw e;
+  }
+}
 
 export interface StackConfigFiles {
   project: string;
@@ -22,7 +42,7 @@ export interface StackConfigFiles {
 }
 
 export function readProjectName(root: string): string {
-  const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name?: unknown };
+  const project = parseYamlFile(path.join(root, "Pulumi.yaml")) as { name?: unknown };
   if (typeof project?.name !== "string") throw new Error(`${path.join(root, "Pulumi.yaml")} has no project name`);
   return project.name;
 }
@@ -39,7 +59,7 @@ export function readStackConfig(
   extra: { secrets?: Record<string, string>; plain?: Record<string, string> } = {},
 ): StackConfigFiles {
   const secrets = extra.secrets ?? {};
-  const projectFile = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
+  const projectFile = parseYamlFile(path.join(root, "Pulumi.yaml")) as { name: string; config?: Record<string, unknown> };
   const project = projectFile.name;
   const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
   const encode = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
@@ -56,7 +76,7 @@ export function readStackConfig(
   }
 
   const stackPath = path.join(root, `Pulumi.${checkStackName(stack)}.yaml`);
-  const stackFile = fs.existsSync(stackPath) ? ((parse(fs.readFileSync(stackPath, "utf8")) ?? {}) as { config?: Record<string, unknown> }) : {};
+  const stackFile = fs.existsSync(stackPath) ? ((parseYamlFile(stackPath) ?? {}) as { config?: Record<string, unknown> }) : {};
   for (const [key, value] of Object.entries(stackFile.config ?? {})) {
     const full = qualify(key);
     if (typeof value === "object" && value !== null && "secure" in value) {

@@ -15,7 +15,9 @@
  *   the reference project (or of `--root <project>`), beside the manual steps of the seed runbook
  *   for the same system (seed 000).
  * - local: wall time from `npm start` to every worker answering /health 200, and the resident
- *   memory of the whole process tree (node + workerd) at that moment; fresh state each run.
+ *   memory of the whole process tree (node + workerd) at that moment; fresh state and restarts
+ *   over kept state, beside one `wrangler dev` per worker; with the phase breakdown each start
+ *   reports (node, modules, program load, evaluation + bundling, workerd, migrations).
  *
  * Prints tables and writes JSON to .workers-stack/bench/ (git-ignored).
  */
@@ -25,7 +27,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { httpGet } from "../local/healthCheck";
-import { evaluateLocally } from "../local/runner";
+import { evaluateLocally, startLocal } from "../local/runner";
 import { countRunbookSteps, DependencyDepth, projectDependencyDepth, RunbookSteps } from "./bench/depth";
 import type { ChildResult } from "./bench/evaluateChild";
 import { generateProject } from "./bench/generate";
@@ -68,12 +70,30 @@ export function treeRss(pid: number): number {
   return total;
 }
 
-/** One cold start of `npm start` for a stack: seconds to all healthy, and tree RSS then. */
-async function startOnce(stack: string, project: string): Promise<{ seconds: number; rssMiB: number; workers: number }> {
+interface StartSample {
+  seconds: number;
+  rssMiB: number;
+  workers: number;
+  /** Seconds per phase, as `npm start` reports them on its Ready line. */
+  phases: Record<string, number>;
+}
+
+/** The phases of the `Ready in ... (node 0.05 s, modules 0.4 s, ...)` line `npm start` prints. */
+export function parsePhases(out: string): Record<string, number> {
+  const m = /^Ready in [\d.]+ s \((.*)\)/m.exec(out);
+  if (!m) return {};
+  return Object.fromEntries([...m[1]!.matchAll(/([a-z+ ]+?) ([\d.]+) s/g)].map((p) => [p[1]!.trim(), Number(p[2])]));
+}
+
+/**
+ * One start of `npm start` (what package.json runs: node local/launch.js) for a stack: seconds to
+ * all healthy, tree RSS then, and the phases it reports. `state` given: a restart over that state.
+ */
+async function startOnce(stack: string, project: string, state?: string): Promise<StartSample> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const state = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-"));
+  const dir = state ?? fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-"));
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "local/start.ts", "--stack", stack, "--project", project, "--port", String(port), "--fresh", "--state", state], {
+  const child = spawn(process.execPath, ["local/launch.js", "--stack", stack, "--project", project, "--port", String(port), ...(state ? [] : ["--fresh"]), "--state", dir, "--no-watch"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -90,64 +110,140 @@ async function startOnce(stack: string, project: string): Promise<{ seconds: num
         const results = await Promise.all(hosts.map((h) => httpGet(`${h}/health`).catch(() => ({ status: 0, body: "" }))));
         if (results.every((r) => r.status === 200)) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          return { seconds, rssMiB: treeRss(child.pid!) / 1024 / 1024, workers: hosts.length };
+          return { seconds, rssMiB: treeRss(child.pid!) / 1024 / 1024, workers: hosts.length, phases: parsePhases(out) };
         }
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 20));
     }
   } finally {
     child.kill("SIGINT");
     await new Promise((r) => child.once("exit", r));
-    fs.rmSync(state, { recursive: true, force: true });
+    if (!state) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /**
- * Local runner section: cold starts of `npm start` for one stack, and beside them the same workers
- * brought up the way the seed teams did it, one `wrangler dev` process each.
+ * Local runner section: fresh starts and restarts (state kept) of `npm start` for one stack, and
+ * beside them the same workers brought up the way the seed teams did it, one `wrangler dev`
+ * process each; runs alternate so the machine's load hits both alike. Phases are medians of what
+ * each start reports.
  */
 async function benchLocal(root: string, stack: string, runs: number, machine: string): Promise<void> {
-  const samples: { seconds: number; rssMiB: number; workers: number }[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await startOnce(stack, root));
   const project = path.relative(ROOT, root) || ".";
-
   const evalState = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-eval-"));
   const ev = await evaluateLocally({ root, stack }, evalState, () => undefined);
   fs.rmSync(evalState, { recursive: true, force: true });
-  const wrangler: { seconds: number; rssMiB: number; workers: number }[] = [];
-  for (let i = 0; i < runs; i++) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-wrangler-"));
-    try {
-      wrangler.push(await wranglerDevOnce(ev, dir, treeRss));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+  // One start first: it compiles the program into the launcher's cache, as any first start does.
+  await startOnce(stack, root);
+
+  const fresh: StartSample[] = [];
+  const restart: StartSample[] = [];
+  const wrangler: StartSample[] = [];
+  const kept = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-kept-"));
+  try {
+    await startOnce(stack, root, kept).catch(() => undefined);
+    for (let i = 0; i < runs; i++) {
+      fresh.push(await startOnce(stack, root));
+      restart.push(await startOnce(stack, root, kept));
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-wrangler-"));
+      try {
+        wrangler.push({ ...(await wranglerDevOnce(ev, dir, treeRss)), phases: {} });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      if (process.stderr.isTTY) process.stderr.write(`  local: run ${i + 1}/${runs} done\r`);
     }
+  } finally {
+    fs.rmSync(kept, { recursive: true, force: true });
   }
-  const row = (xs: typeof samples) => ({
-    workers: xs[0]!.workers,
-    medianSeconds: round(median(xs.map((s) => s.seconds)), 2),
-    medianRssMiB: round(median(xs.map((s) => s.rssMiB)), 0),
-    samples: xs,
-  });
-  const ours = row(samples);
+  const row = (xs: StartSample[]) => {
+    const names = [...new Set(xs.flatMap((x) => Object.keys(x.phases)))];
+    return {
+      workers: xs[0]!.workers,
+      medianSeconds: round(median(xs.map((s) => s.seconds)), 2),
+      medianRssMiB: round(median(xs.map((s) => s.rssMiB)), 0),
+      phases: Object.fromEntries(names.map((n) => [n, round(median(xs.map((x) => x.phases[n] ?? 0)), 2)])),
+      samples: xs,
+    };
+  };
+  const ours = row(fresh);
+  const again = row(restart);
   const theirs = row(wrangler);
-  console.log(`\nlocal runner, median of ${runs} cold starts, against one \`wrangler dev\` per worker started together`);
+  console.log(`\nlocal runner, median of ${runs} starts (alternating), against one \`wrangler dev\` per worker started together`);
   printTable(
-    ["project", "stack", "workers", "how", "start→all healthy", "memory"],
+    ["project", "stack", "workers", "how", "start→all healthy", "memory", "time ÷ wrangler dev"],
     [
-      [project, stack, String(ours.workers), "npm start (one workerd)", `${ours.medianSeconds} s`, `${ours.medianRssMiB} MiB`],
-      [project, stack, String(theirs.workers), "wrangler dev × workers", `${theirs.medianSeconds} s`, `${theirs.medianRssMiB} MiB`],
+      [project, stack, String(ours.workers), "npm start, fresh state", `${ours.medianSeconds} s`, `${ours.medianRssMiB} MiB`, `×${round(ours.medianSeconds / theirs.medianSeconds, 2)}`],
+      [project, stack, String(again.workers), "npm start, restart (state kept)", `${again.medianSeconds} s`, `${again.medianRssMiB} MiB`, `×${round(again.medianSeconds / theirs.medianSeconds, 2)}`],
+      [project, stack, String(theirs.workers), "wrangler dev × workers", `${theirs.medianSeconds} s`, `${theirs.medianRssMiB} MiB`, "×1"],
     ],
   );
-  console.log(`ratio npm start / wrangler dev: time ×${round(ours.medianSeconds / theirs.medianSeconds, 2)}, memory ×${round(ours.medianRssMiB / theirs.medianRssMiB, 2)}`);
-  writeJson(`local-${project === "." ? "" : `${path.basename(root)}-`}${stack}.json`, { machine, date: new Date().toISOString(), project, stack, runs, npmStart: ours, wranglerDev: theirs });
+  console.log(`ratio npm start (fresh) / wrangler dev: time ×${round(ours.medianSeconds / theirs.medianSeconds, 2)}, memory ×${round(ours.medianRssMiB / theirs.medianRssMiB, 2)}`);
+  const phaseNames = Object.keys(ours.phases);
+  // pulumi, program load, evaluation and miniflare load overlap (a worker thread evaluates while
+  // the main thread loads Miniflare): "until evaluated" is their wall time.
+  const sequential = (p: Record<string, number>) => round(["node", "modules", "until evaluated", "workerd", "migrations"].reduce((a, n) => a + (p[n] ?? 0), 0), 2);
+  console.log("\nwhere a start's time goes (median seconds per phase, as npm start reports them; pulumi, program load,");
+  console.log("evaluation and miniflare load run side by side and end at \"until evaluated\"; the rest is the first /health answers):");
+  printTable(
+    ["start", ...phaseNames, "node+modules+until evaluated+workerd+migrations", "start→all healthy"],
+    [
+      ["fresh", ...phaseNames.map((n) => String(ours.phases[n])), String(sequential(ours.phases)), String(ours.medianSeconds)],
+      ["restart", ...phaseNames.map((n) => String(again.phases[n] ?? "-")), String(sequential(again.phases)), String(again.medianSeconds)],
+    ],
+  );
+  const watch = root === ROOT ? await benchWatch(stack, runs) : undefined;
+  writeJson(`local-${project === "." ? "" : `${path.basename(root)}-`}${stack}.json`, { machine, date: new Date().toISOString(), project, stack, runs, npmStart: ours, restart: again, wranglerDev: theirs, ...(watch ? { watch } : {}) });
+}
+
+/**
+ * --watch: from writing an edit of admin's source to the first request that gets the edited
+ * answer, on a temporary copy of the reference project (`runs` edits, the 404 text changed each
+ * time). That D1 rows survive a reload is tested (tests/watch.test.ts), not timed.
+ */
+async function benchWatch(stack: string, runs: number): Promise<{ medianMs: number; samplesMs: number[] }> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bench-watch-"));
+  const root = path.join(tmp, "project");
+  fs.mkdirSync(root);
+  for (const f of ["Pulumi.yaml", `Pulumi.${stack}.yaml`]) fs.copyFileSync(path.join(ROOT, f), path.join(root, f));
+  for (const d of ["workers", "migrations"]) fs.cpSync(path.join(ROOT, d), path.join(root, d), { recursive: true });
+  const source = path.join(root, "workers", "admin", "index.ts");
+  const original = fs.readFileSync(source, "utf8");
+  if (!original.includes('fail(404, "not found")')) throw new Error("bench --watch: workers/admin/index.ts no longer answers 404 \"not found\"");
+  const local = await startLocal({ root, stack, port: 0, stateDir: path.join(tmp, "state"), fresh: true, watch: true, log: () => undefined });
+  const samples: number[] = [];
+  try {
+    const admin = local.workers.find((w) => w.key === "admin")!;
+    for (let i = 0; i < runs; i++) {
+      const marker = `edit ${i} ${Date.now()}`;
+      // Let the watcher settle between edits, as a person typing would.
+      await new Promise((r) => setTimeout(r, 300));
+      const started = process.hrtime.bigint();
+      fs.writeFileSync(source, original.replace('fail(404, "not found")', `fail(404, "${marker}")`));
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const res = await httpGet(`${admin.url}/no-such-route`).catch(() => ({ status: 0, body: "" }));
+        if (res.body.includes(marker)) break;
+        if (Date.now() > deadline) throw new Error(`bench --watch: edit ${i} not served within 30 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  } finally {
+    await local.dispose();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const medianMs = round(median(samples), 0);
+  console.log(`\n--watch: an edit of admin's source served after ${medianMs} ms (median of ${runs}; samples ${samples.map((x) => Math.round(x)).join(", ")} ms)`);
+  return { medianMs, samplesMs: samples.map((x) => round(x, 0)) };
 }
 
 /** One evaluation in a fresh process: the child's own figures plus the process tree's sampled peak. */
 async function evaluateInChild(root: string, program: "ours" | "baseline", rawStacks: boolean): Promise<ChildResult & { processSeconds: number; treePeakMiB: number }> {
   const out = path.join(root, `result-${program}-${process.hrtime.bigint()}.json`);
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", "bench", "evaluateChild.ts"), root, program, out], {
+  // The loader `npm start` uses (esbuild, cached), for both programs alike.
+  const child = spawn(process.execPath, ["-r", path.join(ROOT, "local", "launch.js"), path.join("scripts", "bench", "evaluateChild.ts"), root, program, out], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WORKERS_STACK_BENCH_RAW_STACKS: rawStacks ? "1" : "" },

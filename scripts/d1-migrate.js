@@ -146,15 +146,86 @@ function main() {
       }
       console.log(`D1 ${opts.database}: Time Travel bookmark before migrating: ${bookmark}`);
       console.log(`To undo this migration run: npx wrangler d1 time-travel restore ${opts.database} --bookmark=${bookmark}`);
-      return wrangler(["d1", "migrations", "apply", opts.database, "--remote", "--config", config]).status;
+      return apply(opts, ["d1", "migrations", "apply", opts.database, "--remote", "--config", config]);
     }
 
     const local = ["d1", "migrations", "apply", opts.database, "--local", "--config", config];
     if (opts.persistTo) local.push("--persist-to", opts.persistTo);
-    return wrangler(local).status;
+    return apply(opts, local);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs `wrangler d1 migrations apply`. On success its output is passed through; on failure it is
+ * replaced by one clean block: the database, the failing file, the SQL error, what was applied
+ * and where the database stays (wrangler rolls the failing file back and stops).
+ * @param {{ database: string, migrations: string, remote: boolean }} opts
+ * @param {string[]} args
+ */
+function apply(opts, args) {
+  const run = wrangler(args, { quiet: true });
+  if (run.status === 0) {
+    process.stdout.write(run.stdout);
+    process.stderr.write(run.stderr);
+    return 0;
+  }
+  process.stderr.write(`${failureReport(opts, run.stdout, run.stderr)}\n`);
+  return run.status;
+}
+
+/** @param {string} text */
+function stripAnsi(text) {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+}
+
+/**
+ * The failure of a migration run as one block, from wrangler's output: its status table (the
+ * first file not marked ✅ is the failing one) and its [ERROR] line.
+ * @param {{ database: string, migrations: string, remote: boolean }} opts
+ * @param {string} stdout
+ * @param {string} stderr
+ */
+function failureReport(opts, stdout, stderr) {
+  const out = stripAnsi(stdout);
+  const err = stripAnsi(stderr);
+  // The last table wrangler prints has a status column: "│ 0001_a.sql │ ✅ │".
+  /** @type {{ name: string, ok: boolean }[]} */
+  const rows = [];
+  for (const line of out.split("\n")) {
+    const m = /^│\s*(\S+\.sql)\s*│\s*(.*?)\s*│\s*$/.exec(line);
+    if (m) rows.push({ name: /** @type {string} */ (m[1]), ok: /** @type {string} */ (m[2]).includes("✅") });
+  }
+  const failed = rows.find((r) => !r.ok);
+  const applied = rows.filter((r) => r.ok).map((r) => r.name);
+  const notApplied = failed ? rows.slice(rows.indexOf(failed) + 1).map((r) => r.name) : [];
+  const errors = `${err}\n${out}`
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /\[ERROR\]/.test(l))
+    .map((l) => l.replace(/^.*?\[ERROR\]\s*/, ""));
+  const where = opts.remote ? "remote" : "local";
+  const lines = [`d1-migrate: a migration of D1 ${opts.database} (${where}) failed`];
+  if (failed) {
+    const rel = path.relative(process.cwd(), path.join(opts.migrations, failed.name));
+    lines.push(`  file:    ${rel.startsWith("..") ? path.join(opts.migrations, failed.name) : rel}`);
+  }
+  lines.push(`  error:   ${errors[0] ?? "wrangler failed without an error line (its output follows)"}`);
+  if (failed) {
+    lines.push(`  applied in this run: ${applied.join(", ") || "none"}`);
+    lines.push(`  not applied: ${[`${failed.name} (rolled back)`, ...notApplied].join(", ")}`);
+    lines.push(`  the database stays at ${applied.at(-1) ?? "the migration it had before this run"}; fix ${failed.name} and run again`);
+  } else {
+    // No status table (e.g. an authentication or network error): the cleaned output is all there is.
+    const rest = `${out}\n${err}`
+      .split("\n")
+      .filter((l) => l.trim() && !/update available|Logs were written|^[─┌└├│]/.test(l))
+      .map((l) => `  | ${l}`);
+    lines.push(...rest);
+  }
+  return lines.join("\n");
 }
 
 /** @param {string} stdout */
@@ -171,4 +242,4 @@ function parseBookmark(stdout) {
 
 if (require.main === module) process.exitCode = main();
 
-module.exports = { parseArgs, parseBookmark, mask };
+module.exports = { parseArgs, parseBookmark, mask, failureReport };

@@ -151,7 +151,7 @@ interface UpState {
  * inputs changed, else keeps its old stdout; the script is uploaded when any of its inputs changed.
  */
 async function up(dir: string, fake: FakeCloudflare, prev?: UpState): Promise<{ state: UpState; uploaded: boolean; migrations: unknown }> {
-  const ev = await evaluate("staging", { root: dir });
+  const ev = await evaluate("staging", { root: dir, secrets: {} });
   assert.equal(ev.error, undefined, ev.error?.message);
   const cmd = reveal(one(ev, TYPES.command, "api-do-migrations").inputs) as { interpreter: string[]; create: string; triggers: unknown[] };
   const commandKey = stableJson({ create: cmd.create, interpreter: cmd.interpreter, triggers: cmd.triggers });
@@ -218,7 +218,7 @@ describe("Durable Object migrations", () => {
     async function problems(worker: Record<string, unknown>): Promise<{ message: string; registered: number }> {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-"));
       writeProject(dir, worker, CODE(1, ["A", "B"]));
-      const ev = await evaluate("staging", { root: dir });
+      const ev = await evaluate("staging", { root: dir, secrets: {} });
       return { message: ev.error?.message ?? "", registered: ev.resources.filter((r) => r.custom).length };
     }
 
@@ -282,7 +282,7 @@ describe("Durable Object migrations", () => {
           },
         },
       };
-      const ev = await evaluate("staging", { root: dir, system });
+      const ev = await evaluate("staging", { root: dir, system, secrets: {} });
       assert.equal(ev.error, undefined, ev.error?.message);
       const args = readDoMigrationsCommand(reveal(one(ev, TYPES.command, "api-do-migrations").inputs) as Record<string, unknown>);
       assert.deepEqual(args?.history[2], { tag: "v3", transferredClasses: [{ from: "S", fromScript: "do-old-staging", to: "T" }] }, "fromWorker resolves to that worker's script on this stack");

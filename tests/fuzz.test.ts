@@ -20,13 +20,24 @@ import { classesAfter } from "../components/doMigrations";
 
 /** A fixed working tree: two real-looking entries and one migrations folder of each kind. */
 const FACTS: Facts = {
-  isFile: (rel) => ["workers/bot/index.ts", "workers/admin/index.ts"].includes(rel),
-  listDir: (rel) =>
-    ({ "migrations/main": ["0001_init.sql", "0002_index.sql"], "migrations/bad": ["init.sql"], "migrations/empty": [] } as Record<string, string[]>)[rel],
+  isFile: (rel) => ["workers/bot/index.ts", "workers/admin/index.ts", "workers/broken.ts", "workers/huge.ts"].includes(rel),
+  // What esbuild would say: one entry that does not compile, one over every plan's size limit.
+  bundle: (entry) =>
+    entry === "workers/broken.ts"
+      ? { errors: ["workers/broken.ts:2:34: Unexpected \"}\""] }
+      : entry === "workers/huge.ts"
+        ? { bytes: 30_000_000, gzipBytes: 11 * 1024 * 1024 }
+        : { bytes: 20_000, gzipBytes: 6_000 },
+  listDir: (rel) => {
+    const dirs: Record<string, string[]> = { "migrations/main": ["0001_init.sql", "0002_index.sql"], "migrations/bad": ["init.sql"], "migrations/empty": [] };
+    return Object.hasOwn(dirs, rel) ? dirs[rel] : undefined;
+  },
   today: "2026-11-01",
 };
 
 const HUGE = "a".repeat(5000);
+/** Over Cloudflare's 5 KB per var or secret. */
+const OVER_5KB = "b".repeat(6000);
 /** Keys that break code which treats a plain object as a map (`obj[key]`, `key in obj`). */
 const PROTO_KEYS = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
 /**
@@ -51,7 +62,7 @@ const bindingName = fc.oneof(
 );
 const secretName = fc.constantFrom("OPENAI_API_KEY", "TELEGRAM_BOT_TOKEN", "ADMIN_TOKEN", "SIGNING_KEY", "bad name", ...maybeProto("toString", "constructor"));
 const className = fc.constantFrom("Counter", "Room", "OnboardingWorkflow", "bad class", ...maybeProto("constructor"));
-const label = fc.constantFrom("bot", "admin", "api", "www", "Bad_Label", "", HUGE.slice(0, 70), "ünï");
+const label = fc.constantFrom("bot", "admin", "api", "www", "Bad_Label", "", HUGE.slice(0, 70), "ünï", "l".repeat(63), "m".repeat(55));
 
 /** An object built by defining properties, so `__proto__` becomes an own key as JSON.parse makes it. */
 function objectOf<T>(entries: [string, T][]): Record<string, T> {
@@ -72,7 +83,7 @@ const json: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
     fc.double(),
     fc.string({ maxLength: 10 }),
     fc.string({ unit: "grapheme", maxLength: 6 }),
-    fc.constantFrom(...ODD_KEYS, "placeholder", "<your-id>", "TODO", "sk-abcdefghijklmnopqrstuvwx", "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+    fc.constantFrom(...ODD_KEYS, "placeholder", "<your-id>", "TODO", "sk-abcdefghijklmnopqrstuvwx", "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", OVER_5KB),
     fc.array(tie("value"), { maxLength: 3 }),
     dict(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom(...ODD_KEYS)), tie("value"), 3),
   ),
@@ -98,7 +109,7 @@ const binding = orJunk(
 const worker = orJunk(
   fc.record(
     {
-      entry: orJunk(fc.constantFrom("workers/bot/index.ts", "workers/admin/index.ts", "workers/missing.ts", "")),
+      entry: orJunk(fc.constantFrom("workers/bot/index.ts", "workers/admin/index.ts", "workers/missing.ts", "", "workers/broken.ts", "workers/huge.ts")),
       compatibilityDate: orJunk(fc.constantFrom("2025-09-01", "2999-01-01", "2025-02-30", "1 May 2025", "2020-01-01")),
       compatibilityFlags: orJunk(fc.array(fc.constantFrom("nodejs_compat", ""), { maxLength: 2 })),
       vars: orJunk(dict(bindingName, json)),
@@ -109,7 +120,7 @@ const worker = orJunk(
       durableObjects: orJunk(dict(className, orJunk(optional({ sqlite: fc.boolean() })), 2)),
       workflows: orJunk(dict(logicalKey, orJunk(fc.record({ className })), 2)),
       consumers: orJunk(fc.array(orJunk(optional({ queue: logicalKey, batchSize: fc.integer({ min: -1, max: 200 }), maxRetries: fc.integer({ min: 0, max: 5 }) })), { maxLength: 2 })),
-      crons: orJunk(fc.array(fc.constantFrom("*/15 * * * *", "0 * * * *", "every minute"), { maxLength: 2 })),
+      crons: orJunk(fc.array(fc.constantFrom("*/15 * * * *", "0 * * * *", "every minute", "61 * * * *", "0 24 * * *", "0 0 0 * *", "0 0 * 13 *", "0 0 * * 8", "0 0 * FOO *", "*/0 * * * *", "0 9 * * MON-FRI"), { maxLength: 2 })),
       [HUGE.slice(0, 20)]: json,
     },
     { requiredKeys: ["entry"] },
@@ -135,7 +146,8 @@ function withHistory(w: Record<string, unknown>, history: string): Record<string
 const system = orJunk(
   fc.record(
     {
-      app: orJunk(fc.constantFrom("tg", "shop", "Bad App", HUGE.slice(0, 40))),
+      app: orJunk(fc.constantFrom("tg", "shop", "Bad App", HUGE.slice(0, 40), "a".repeat(31))),
+      plan: orJunk(fc.constantFrom("free", "paid", "pro")),
       zone: orJunk(fc.constantFrom("example.com", "example", "ünïcode.com")),
       dnsTarget: orJunk(fc.constantFrom("example.com", "not a domain")),
       compatibilityDate: orJunk(fc.constantFrom("2025-09-01", "2999-01-01", "2025-02-30")),
@@ -155,7 +167,7 @@ const stackSettings = fc.oneof(
   fc.constant(undefined),
   json,
   optional({
-    suffix: orJunk(fc.constantFrom("", "-staging", "-x-1", "staging", "-Ü")),
+    suffix: orJunk(fc.constantFrom("", "-staging", "-x-1", "staging", "-Ü", `-${"s".repeat(40)}`)),
     hostnameSuffix: orJunk(fc.constantFrom("", "-staging", "bad")),
     protect: orJunk(fc.boolean()),
     version: orJunk(fc.constantFrom("v1", "", HUGE)),
@@ -175,11 +187,13 @@ const stackSettings = fc.oneof(
 const hexId = fc.constantFrom("0123456789abcdef0123456789abcdef", "placeholder", "00000000000000000000000000000000", "abc", "", "<account id>");
 const secretValues = dict(
   fc.constantFrom("OPENAI_API_KEY", "TELEGRAM_BOT_TOKEN", "ADMIN_TOKEN", "SIGNING_KEY", "toString", "constructor", "__proto__"),
-  fc.record({ value: fc.constantFrom("", "s3cr3t", "sk-abcdefghijklmnopqrstuvwx"), secret: fc.boolean() }),
+  fc.record({ value: fc.constantFrom("", "s3cr3t", "sk-abcdefghijklmnopqrstuvwx", OVER_5KB), secret: fc.boolean() }),
   5,
 );
 
 interface Input {
+  /** Config keys set under the project's namespace (unknown ones are refused). */
+  keys?: string[];
   stack: string;
   system: unknown;
   stackSettings: unknown;
@@ -197,6 +211,7 @@ const input = (systemArb: fc.Arbitrary<unknown>): fc.Arbitrary<Input> =>
       accountId: hexId,
       zoneId: hexId,
       values: secretValues,
+      keys: fc.array(fc.constantFrom("system", "stack", "accountId", "zoneId", "acountId", "zoneID", "OPENAI_API_KEY", "systen", "toString"), { maxLength: 4 }),
     },
     { requiredKeys: ["stack", "system", "stackSettings", "values"] },
   );
@@ -321,6 +336,7 @@ function sourceOf(i: Input): ConfigSource {
     ...(i.accountId !== undefined ? { accountId: i.accountId } : {}),
     ...(i.zoneId !== undefined ? { zoneId: i.zoneId } : {}),
     lookup: (key) => (Object.prototype.hasOwnProperty.call(i.values, key) ? i.values[key] : undefined),
+    ...(i.keys ? { keys: i.keys } : {}),
   };
 }
 
@@ -439,6 +455,80 @@ describe("config fuzzing", function () {
       assert.ok(seen.accepted >= 10 && seen.refused > 1000, JSON.stringify(seen));
     });
 
+    it("every preflight mistake (limits, bundles, unknown keys, overrides) is refused with its path and message", () => {
+      type Case = { name: string; apply(s: any, i: Input): void; path: RegExp; message: RegExp };
+      const first = (s: any) => Object.keys(s.workers)[0]!;
+      const cases: fc.Arbitrary<Case> = fc.oneof(
+        fc.constantFrom("61 * * * *", "0 24 * * *", "0 0 0 * *", "0 0 * 13 *", "0 0 * * 8", "0 0 * JAN-FOO *", "*/0 * * * *", "5-1 * * * *", "* * * *").map((cron) => ({
+          name: `cron ${cron}`,
+          apply: (s: any) => (s.workers[first(s)].crons = [cron]),
+          path: /^system\.workers\.[a-z]+\.crons\.0$/,
+          message: /out of range|not a number|not a value|must be 1-|runs backwards|has 4 fields|five fields/,
+        })),
+        fc.integer({ min: 5121, max: 400_000 }).map((n) => ({
+          name: `a var of ${n} bytes`,
+          apply: (s: any) => (s.workers[first(s)].vars.BIG = "v".repeat(n)),
+          path: /^system\.workers\.[a-z]+\.vars\.BIG$/,
+          message: /Cloudflare allows 5 KB per variable/,
+        })),
+        fc.integer({ min: 127, max: 300 }).map((n) => ({
+          name: `${n} vars`,
+          apply: (s: any) => (s.workers[first(s)].vars = Object.fromEntries(Array.from({ length: n }, (_, k) => [`V${k}`, "x"]))),
+          path: /^system\.workers\.[a-z]+$/,
+          message: /environment variables .*Cloudflare allows 128 on the Workers Paid plan \(64 on Free\)/,
+        })),
+        fc.integer({ min: 62, max: 200 }).map((n) => ({
+          name: `a hostname suffix of ${n}`,
+          apply: (_s: any, i: Input) => (i.stackSettings = { hostnameSuffix: `-${"h".repeat(n)}` }),
+          path: /^system\.workers\.[a-z]+\.hostnames$/,
+          message: /DNS allows (63|253)/,
+        })),
+        fc.integer({ min: 60, max: 200 }).map((n) => ({
+          name: `a suffix of ${n}`,
+          apply: (_s: any, i: Input) => (i.stackSettings = { suffix: `-${"s".repeat(n)}`, hostnameSuffix: "" }),
+          path: /^system\.workers\.[a-z]+$/,
+          message: /script name ".*" is \d+ characters; Cloudflare allows 63/,
+        })),
+        fc.constantFrom("workers/broken.ts", "workers/huge.ts").map((entry) => ({
+          name: `entry ${entry}`,
+          apply: (s: any) => (s.workers[first(s)].entry = entry),
+          path: /^system\.workers\.[a-z]+\.entry$/,
+          message: /does not bundle \(1 error from esbuild\)|the bundle is 11 MB gzipped; Cloudflare allows 10 MB on the Workers Paid plan \(3 MB on Free\)/,
+        })),
+        fc.constantFrom("acountId", "zoneID", "sytem", "stak", "OPENAI_APIKEY").map((key) => ({
+          name: `config key ${key}`,
+          apply: (_s: any, i: Input) => (i.keys = ["system", "accountId", key]),
+          path: new RegExp(`^workers-stack:${key}$`),
+          message: /^unknown config key/,
+        })),
+        fc.constantFrom("bto", "admn", "wbe").map((key) => ({
+          name: `override of undeclared worker ${key}`,
+          apply: (_s: any, i: Input) => (i.stackSettings = { overrides: { workers: { [key]: { vars: { MODE: "x" } } } } }),
+          path: new RegExp(`^stack\\.overrides\\.workers\\.${key}$`),
+          message: /is not declared in Pulumi\.yaml/,
+        })),
+      );
+      fc.assert(
+        fc.property(validModel, cases, (base, c) => {
+          const i: Input = structuredClone(base);
+          c.apply(i.system, i);
+          let error: unknown;
+          try {
+            validate(sourceOf(i), FACTS);
+          } catch (e) {
+            error = e;
+          }
+          assert.ok(error instanceof ConfigError, `${c.name}: refused`);
+          assert.ok(
+            error.issues.some((x) => c.path.test(x.path) && c.message.test(x.message)),
+            `${c.name}: expected an issue at ${c.path} matching ${c.message}, got:\n${error.message}`,
+          );
+          assert.ok(error.issues.every((x) => x.file), `${c.name}: every issue names its file`);
+        }),
+        run(0x5eed07, 400),
+      );
+    });
+
     it("cycles of service bindings are refused, naming the cycle", () => {
       fc.assert(
         fc.property(serviceCycle, (s) => {
@@ -504,7 +594,10 @@ describe("config fuzzing", function () {
     it(`${systems.length} configurations: refused ones register nothing and end in a RunError`, async () => {
       let refusedHere = 0;
       for (const [n, s] of systems.entries()) {
-        const ev = await evaluate(STACK, { system: JSON.parse(JSON.stringify(s) ?? "null"), stackSettings: { suffix: "-fuzz" }, secrets: SECRETS });
+        // Only the config secrets the system declares are set: any other key is refused as unknown.
+        const declared = (s as any)?.secrets;
+        const secrets = Object.fromEntries(Object.entries(SECRETS).filter(([k]) => declared && Object.hasOwn(declared, k) && declared[k]?.from === "config"));
+        const ev = await evaluate(STACK, { system: JSON.parse(JSON.stringify(s) ?? "null"), stackSettings: { suffix: "-fuzz" }, secrets });
         if (ev.error) {
           assert.ok(pulumi.RunError.isInstance(ev.error), `#${n}: not a RunError: ${ev.error.stack}`);
           assert.match(ev.error.message, /^workers-stack: the configuration of stack "fuzz" has \d+ problems?; nothing was created or changed:/, `#${n}`);

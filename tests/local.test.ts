@@ -69,6 +69,16 @@ describe("local runner (npm start) on the staging stack", function () {
     fs.rmSync(state, { recursive: true, force: true });
   });
 
+  it("answers a Host no worker is routed to with 404 and runs no worker, as Cloudflare", async () => {
+    for (const host of ["unknown.example.com", "bot.example.com", new URL(local.url).host]) {
+      const res = await request(local.url, "/health", { host });
+      assert.equal(res.status, 404, `${host}: ${JSON.stringify(res.json)}`);
+      assert.equal(typeof res.json, "string", "no worker's JSON /health answered");
+      assert.match(res.json, new RegExp(`no worker is routed to host ${host.replace(/\./g, "\\.")}`));
+      for (const w of local.workers) assert.ok(res.json.includes(w.hosts[0]!), `the routed hostnames are named: ${w.hosts[0]}`);
+    }
+  });
+
   it("serves every worker healthy with every declared binding present, by hostname and by direct URL", async () => {
     assert.deepEqual(local.workers.map((w) => w.key).sort(), ["admin", "bot"]);
     for (const w of local.workers) {

@@ -94,6 +94,12 @@ describe("D1 migrations through scripts/d1-migrate.js --local", function () {
     const run = migrate(persist, dir);
     assert.notEqual(run.status, 0, "a failing migration must fail the command");
     assert.match(run.output, /no_such_table/);
+    // One clean block: the database, the file, the SQL error; none of wrangler's raw output.
+    assert.match(
+      run.output,
+      /d1-migrate: a migration of D1 \S+ \(local\) failed\n {2}file: {4}\S*0002_b\.sql\n {2}error: {3}no such table: no_such_table: SQLITE_ERROR\n {2}applied in this run: 0001_a\.sql\n {2}not applied: 0002_b\.sql \(rolled back\), 0003_c\.sql\n {2}the database stays at 0001_a\.sql/,
+    );
+    assert.doesNotMatch(run.output, /\u001b\[|update available|🕒|[│┌└]/u, "no colour codes, update notice, emoji or table");
 
     await withDb(persist, async (db) => {
       const tables = (await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('a', 'b', 'c') ORDER BY name").all<{ name: string }>()).results.map((r) => r.name);

@@ -105,7 +105,7 @@ describe("bundles", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "ws-bundle-"));
     try {
       fs.writeFileSync(path.join(root, "bad.ts"), "export default {\n  fetch() { return new Response( }\n};\n");
-      assert.throws(() => bundleWorker(root, "bad.ts", "out"), /could not bundle bad\.ts:\n {2}bad\.ts:2: /);
+      assert.throws(() => bundleWorker(root, "bad.ts", "out"), /could not bundle bad\.ts:\n {2}bad\.ts:2:34: Unexpected "}"/);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -10,15 +10,13 @@ import * as path from "node:path";
 import { LocalStack, startLocal } from "../local/runner";
 import { checkTargets, loadSmokeFile, parseSmokeFile, runChecks, SmokeFileError, SmokeTarget } from "../scripts/smoke";
 import { targetsOf } from "../scripts/validate";
+import { scriptCommand } from "./fakePulumi";
 import { evaluate, ROOT } from "./helpers";
 
 const quiet = () => undefined;
 
 function smokeCli(args: string[]) {
-  const script: string = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.smoke;
-  const [bin, ...rest] = script.split(/\s+/);
-  assert.equal(bin, "ts-node");
-  const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), ...rest, ...args], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, scriptCommand(ROOT, "smoke", args), { cwd: ROOT, encoding: "utf8" });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 

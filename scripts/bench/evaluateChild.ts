@@ -1,7 +1,7 @@
 /**
  * One measured evaluation, in a process of its own so its memory is its own and no module cache
- * is shared with another run: `node -r ts-node/register/transpile-only scripts/bench/evaluateChild.ts
- * <root> <ours|baseline> <result.json>`.
+ * is shared with another run: `node -r ./local/launch.js scripts/bench/evaluateChild.ts
+ * <root> <ours|baseline> <result.json>` (the TypeScript loader `npm start` uses).
  *
  * The SDKs both programs use (@pulumi/*, esbuild) are loaded before the clock starts; the clock
  * then covers loading the program itself (for ours: config, validation, components, zod) and the

@@ -63,8 +63,16 @@ export function wranglerConfigFor(script: RegisteredResource, all: RegisteredRes
     }
   }
   if (Object.keys(vars).length) config.vars = vars;
-  const migrations = inputs.migrations as { newTag?: string; newSqliteClasses?: string[]; newClasses?: string[] } | undefined;
-  if (migrations) config.migrations = [{ tag: migrations.newTag, new_sqlite_classes: migrations.newSqliteClasses ?? [], new_classes: migrations.newClasses ?? [] }];
+  // The upload's pending steps (the whole history under mocks) as wrangler's [[migrations]] list.
+  const migrations = inputs.migrations as { newTag: string; steps?: Record<string, unknown>[] } | undefined;
+  if (migrations?.steps) {
+    const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    const last = migrations.steps.length - 1;
+    config.migrations = migrations.steps.map((step, i) => ({
+      tag: i === last ? migrations.newTag : `${migrations.newTag}-step${i + 1}`,
+      ...Object.fromEntries(Object.entries(step).map(([k, v]) => [snake(k), Array.isArray(v) ? v.map((x) => (typeof x === "object" && x ? Object.fromEntries(Object.entries(x).map(([a, b]) => [snake(a), b])) : x)) : v])),
+    }));
+  }
   const queueNames = new Map(all.filter((r) => r.type === QUEUE).map((q) => [q.id, (q.inputs as { queueName: string }).queueName]));
   for (const c of all.filter((r) => r.type === CONSUMER && (reveal(r.inputs) as any).scriptName === inputs.scriptName)) {
     const ci = reveal(c.inputs) as any;
