@@ -54,12 +54,6 @@ export function telegramInterpreter(): string[] {
   return ["node", relativeToCwd(TELEGRAM_SCRIPT)];
 }
 
-/** True when a registered command runs scripts/telegram-webhook.js. */
-export function isTelegramCommand(inputs: { interpreter?: unknown }): boolean {
-  const argv = inputs.interpreter;
-  return Array.isArray(argv) && typeof argv[1] === "string" && argv[1].endsWith("telegram-webhook.js");
-}
-
 /**
  * A path relative to the working directory `pulumi up` runs the program in, with `/`: no machine's
  * absolute path ever reaches the state, so another checkout sees no diff.

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { MIGRATE_REMOTE, migrateInterpreter, parseMigrateCommand } from "../components/commands";
+import { migrationsHash } from "../components/database";
 import { fileFacts } from "../config/load";
 import { isSafeApiBase } from "../config/schema";
 import { projectPathProblem } from "../config/validate";
@@ -67,6 +68,29 @@ describe("security: deploy-time commands run without a shell", () => {
     assert.equal(parseMigrateCommand({ interpreter: ["/bin/sh", "-c"], create: "node scripts/d1-migrate.js --remote" }, "/s"), undefined);
     assert.equal(parseMigrateCommand({ interpreter: ["node", "scripts/evil.js"], create: "--remote" }, "/s"), undefined);
     assert.equal(parseMigrateCommand({ interpreter: [...interpreter, 1], create: "--remote" }, "/s"), undefined);
+    assert.equal(parseMigrateCommand({ interpreter: ["python3", ...interpreter.slice(1)], create: "--remote" }, "/s"), undefined, "only node runs it");
+    assert.equal(parseMigrateCommand({ interpreter: ["node"], create: "--remote" }, "/s"), undefined, "no script");
+    assert.equal(parseMigrateCommand({ interpreter: "node scripts/d1-migrate.js", create: "--remote" }, "/s"), undefined, "a string is not an argv");
+  });
+
+  it("the migrations hash covers the .sql files by name and bytes, nothing else", () => {
+    const dir = tmp("ws-hash-");
+    try {
+      fs.writeFileSync(path.join(dir, "0001_a.sql"), "CREATE TABLE a (x);\n");
+      fs.writeFileSync(path.join(dir, "0002_b.sql"), "CREATE TABLE b (x);\n");
+      const h = migrationsHash(dir);
+      assert.match(h, /^[0-9a-f]{64}$/);
+      fs.writeFileSync(path.join(dir, "README.md"), "notes");
+      assert.equal(migrationsHash(dir), h, "a file that is not a migration changes nothing");
+      fs.writeFileSync(path.join(dir, "0002_b.sql"), "CREATE TABLE b (y);\n");
+      assert.notEqual(migrationsHash(dir), h, "a changed migration changes the hash");
+      fs.writeFileSync(path.join(dir, "0002_b.sql"), "CREATE TABLE b (x);\n");
+      assert.equal(migrationsHash(dir), h);
+      fs.renameSync(path.join(dir, "0002_b.sql"), path.join(dir, "0003_b.sql"));
+      assert.notEqual(migrationsHash(dir), h, "a renamed migration changes the hash");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("d1-migrate refuses values that are not what they claim to be", () => {
