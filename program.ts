@@ -11,15 +11,34 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Bundle, writeBundle } from "./components/bundle";
 import { migrationsHash } from "./components/database";
+import { z } from "zod";
 import { ConfigError, ConfigIssue } from "./config/errors";
-import { bundleDir, loadPlan, projectRoot } from "./config/load";
+import { bundleDir, loadPlan, projectRoot, readConfigSource } from "./config/load";
+import { stackSchema, systemSchema } from "./config/schema";
+import { ConfigSource } from "./config/validate";
 import { Stack, StackOutputs } from "./components/stack";
 
-export function main(): StackOutputs {
+/** A system as written in TypeScript: what `<project>:system` holds in Pulumi.yaml. */
+export type SystemDeclaration = z.input<typeof systemSchema>;
+/** A stack's settings as written in TypeScript: what `<project>:stack` holds in Pulumi.<stack>.yaml. */
+export type StackDeclaration = z.input<typeof stackSchema>;
+
+/**
+ * The declaration given in code instead of config. Each part given replaces its config key; the
+ * same checks apply (a part given both here and in the config is an error, not a silent choice).
+ */
+export interface Declared {
+  /** The system, instead of `<project>:system` in Pulumi.yaml. @default read from config */
+  system?: SystemDeclaration;
+  /** This stack's settings, instead of `<project>:stack` in Pulumi.<stack>.yaml. @default read from config */
+  stack?: StackDeclaration;
+}
+
+export function main(declared: Declared = {}): StackOutputs {
   const root = projectRoot();
   let loaded;
   try {
-    loaded = loadPlan(root);
+    loaded = loadPlan(root, declaredSource(declared));
   } catch (e) {
     // A RunError ends the program with just its message: the list of problems, no stack trace.
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
@@ -48,4 +67,24 @@ export function main(): StackOutputs {
   const apiToken = new pulumi.Config("cloudflare").getSecret("apiToken");
   const stack = new Stack(plan.app, { plan, projectRoot: root, bundles, ...(apiToken ? { apiToken } : {}) });
   return stack.outputs;
+}
+
+/** The stack's config, with the parts given in code in place of their config keys. */
+function declaredSource(declared: Declared): ConfigSource {
+  const source = readConfigSource();
+  if (declared.system === undefined && declared.stack === undefined) return source;
+  const both = [
+    ...(declared.system !== undefined && source.system !== undefined ? [["system", "Pulumi.yaml"]] : []),
+    ...(declared.stack !== undefined && source.stackSettings !== undefined ? [["stack", `Pulumi.${source.stack}.yaml`]] : []),
+  ];
+  if (both.length)
+    throw new ConfigError(
+      source.stack,
+      both.map(([key, file]) => ({
+        path: key!,
+        message: `is declared both in code (main({ ${key} })) and in the config (${source.project}:${key})`,
+        hint: `keep one: remove ${source.project}:${key} from ${file}, or stop passing ${key} to main()`,
+      })),
+    );
+  return { ...source, ...(declared.system !== undefined ? { system: declared.system } : {}), ...(declared.stack !== undefined ? { stackSettings: declared.stack } : {}) };
 }

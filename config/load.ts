@@ -125,8 +125,7 @@ export function gitVersion(root: string): string {
  * ConfigError before anything is registered, listing every problem (a worker that does not
  * bundle included). Returns the plan and each worker's bundle bytes, by worker key.
  */
-export function loadPlan(root: string = projectRoot()): { plan: Plan; bundles: Map<string, Buffer> } {
-  const source = readConfigSource();
+export function loadPlan(root: string = projectRoot(), source: ConfigSource = readConfigSource()): { plan: Plan; bundles: Map<string, Buffer> } {
   const facts = fileFacts(root, new Date(), source.stack);
   const declaration = validate(source, facts);
   const plan = buildPlan(declaration, declaration.settings.version ?? gitVersion(root));

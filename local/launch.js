@@ -34,7 +34,8 @@ const OPTIONS = {
   format: "cjs",
   target: "node22",
   supported: { "dynamic-import": false },
-  tsconfigRaw: { compilerOptions: { esModuleInterop: true, useDefineForClassFields: true } },
+  // (esbuild reads esModuleInterop from a tsconfig although its TsconfigRaw type does not list it.)
+  tsconfigRaw: /** @type {import("esbuild").TsconfigRaw} */ ({ compilerOptions: { esModuleInterop: true, useDefineForClassFields: true } }),
 };
 
 /** @param {string} source @param {string} filename */
@@ -62,4 +63,4 @@ extensions[".ts"] = (m, filename) => m._compile(compile(fs.readFileSync(filename
 
 module.exports = { compile };
 
-if (require.main === module) require("./start");
+if (require.main === module) require("./start").run();

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import type { LocalStack } from "./runner";
 
-async function main(): Promise<void> {
+/** The command: `args` as after `workers-stack start` (default: this process's arguments). Runs until stopped. */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
   // Node itself and the launcher, up to here.
   const node = process.uptime();
   const loading = process.hrtime.bigint();
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const { describeLocal, describeTimings, startLocal } = require("./runner") as typeof import("./runner");
   const modules = Number(process.hrtime.bigint() - loading) / 1e9;
   const { values } = parseArgs({
+    args,
     allowNegative: true,
     options: {
       stack: { type: "string", default: "staging" },
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     return;
   }
   // --project runs another Pulumi project on this program (e.g. examples/tminus).
-  const root = path.resolve(values.project ?? path.join(__dirname, ".."));
+  const root = path.resolve(values.project ?? process.cwd());
   // Registered before workerd starts, so this runs first on Ctrl-C; Miniflare's own exit hook
   // then stops workerd as well.
   let local: LocalStack | undefined;
@@ -70,7 +72,12 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e: unknown) => {
-  // Let stderr drain (a configuration report can be long) before ending the open handles.
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`, () => process.exit(1));
-});
+/** Starts and keeps running; on failure prints the message and exits 1. */
+export function run(args: string[] = process.argv.slice(2)): void {
+  main(args).catch((e: unknown) => {
+    // Let stderr drain (a configuration report can be long) before ending the open handles.
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`, () => process.exit(1));
+  });
+}
+
+if (require.main === module) run();

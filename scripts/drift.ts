@@ -133,13 +133,14 @@ export async function checkDrift(opts: { root: string; stack: string; onOutput?:
   return { summary: summarizeDrift(events), ...(failure ? { failure } : {}) };
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { stack: { type: "string" }, cwd: { type: "string" }, verbose: { type: "boolean", short: "v", default: false } } });
+/** The command: `args` as after `workers-stack <command>` (default: this process's arguments). */
+export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
+  const { values } = parseArgs({ args, options: { stack: { type: "string" }, cwd: { type: "string" }, verbose: { type: "boolean", short: "v", default: false } } });
   if (!values.stack) {
     console.error("usage: npm run drift -- --stack <name> [--cwd <project dir>] [--verbose]");
     return 2;
   }
-  const root = path.resolve(values.cwd ?? path.join(__dirname, ".."));
+  const root = path.resolve(values.cwd ?? process.cwd());
   console.log(`workers-stack drift: pulumi refresh --preview-only --expect-no-changes --stack ${values.stack}`);
   const { summary, failure } = await checkDrift({ root, stack: values.stack, ...(values.verbose ? { onOutput: (s: string) => process.stdout.write(s) } : {}) });
   if (hasDrift(summary)) {

@@ -222,13 +222,14 @@ export async function graphOfStack(root: string, stack: string): Promise<string>
   }
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { stack: { type: "string" }, out: { type: "string" }, readme: { type: "boolean", default: false }, cwd: { type: "string" } } });
+/** The command: `args` as after `workers-stack <command>` (default: this process's arguments). */
+export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
+  const { values } = parseArgs({ args, options: { stack: { type: "string" }, out: { type: "string" }, readme: { type: "boolean", default: false }, cwd: { type: "string" } } });
   if (!values.stack) {
     console.error("usage: npm run graph -- --stack <name> [--out <file>] [--readme] [--cwd <project dir>]");
     return 2;
   }
-  const root = path.resolve(values.cwd ?? path.join(__dirname, ".."));
+  const root = path.resolve(values.cwd ?? process.cwd());
   const graph = await graphOfStack(root, values.stack);
   if (values.readme) {
     const file = path.join(root, "README.md");

@@ -17,7 +17,8 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 
-const ROOT = path.resolve(__dirname, "..");
+// The folder of package.json: one up from scripts/ here, two up from dist/scripts/ in the package.
+const ROOT = fs.existsSync(path.join(__dirname, "..", "package.json")) ? path.resolve(__dirname, "..") : path.resolve(__dirname, "..", "..");
 /** The Node the project installs for itself when the machine's is too old (a 22.x LTS release). */
 const PROVIDED_NODE = "22.23.3";
 

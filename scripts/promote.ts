@@ -209,10 +209,12 @@ export async function promote(opts: PromoteOptions, runners: () => StageRunners,
   return report;
 }
 
-async function main(): Promise<number> {
+/** The command: `args` as after `workers-stack <command>` (default: this process's arguments). */
+export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
+      args,
       options: {
         "dry-run": { type: "boolean", default: false },
         "stage-only": { type: "boolean", default: false },
@@ -227,7 +229,7 @@ async function main(): Promise<number> {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   const { values } = parsed;
-  const root = path.resolve(values.cwd ?? path.join(__dirname, ".."));
+  const root = path.resolve(values.cwd ?? process.cwd());
   const flags: PromoteOptions = { dryRun: values["dry-run"], stageOnly: values["stage-only"], prodOnly: values["prod-only"], skipSmoke: values["skip-smoke"] };
   const attempts = Number(values.attempts);
   if (!Number.isInteger(attempts) || attempts < 1) throw new UsageError("--attempts must be a whole number >= 1");
@@ -242,10 +244,11 @@ async function main(): Promise<number> {
   return !report || report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-  runMain(main, (e) => {
-    if (!(e instanceof UsageError)) return undefined;
-    console.error(`promote: ${e.message}\nusage: npm run promote -- [--dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <project dir>] [--base-url <url>]`);
-    return 2;
-  });
+/** A usage error ends the command with its message, the usage and exit code 2. */
+export function onMainError(e: unknown): number | undefined {
+  if (!(e instanceof UsageError)) return undefined;
+  console.error(`promote: ${e.message}\nusage: npm run promote -- [--dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <project dir>] [--base-url <url>]`);
+  return 2;
 }
+
+if (require.main === module) runMain(main, onMainError);

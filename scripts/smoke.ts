@@ -189,8 +189,10 @@ export async function runSmoke(opts: SmokeOptions): Promise<{ ok: boolean; repor
   });
 }
 
-async function main(): Promise<number> {
+/** The command: `args` as after `workers-stack <command>` (default: this process's arguments). */
+export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
   const { values } = parseArgs({
+    args,
     options: {
       stack: { type: "string" },
       local: { type: "boolean", default: false },
@@ -207,7 +209,7 @@ async function main(): Promise<number> {
     console.error("smoke: give --local or --base-url, not both");
     return 2;
   }
-  const root = path.resolve(values.cwd ?? path.join(__dirname, ".."));
+  const root = path.resolve(values.cwd ?? process.cwd());
   const where = values.local ? "the local runner" : values["base-url"] ?? "the deployed hostnames";
   console.log(`workers-stack smoke: stack "${values.stack}" against ${where}`);
   try {

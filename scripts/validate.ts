@@ -23,8 +23,10 @@ export async function validateStack(opts: TargetOptions): Promise<{ ok: boolean;
   });
 }
 
-async function main(): Promise<number> {
+/** The command: `args` as after `workers-stack <command>` (default: this process's arguments). */
+export async function main(args: string[] = process.argv.slice(2)): Promise<number> {
   const { values } = parseArgs({
+    args,
     options: {
       stack: { type: "string" },
       local: { type: "boolean", default: false },
@@ -42,7 +44,7 @@ async function main(): Promise<number> {
     return 2;
   }
   // --cwd (as in drift, smoke, promote, graph) and --root name the project folder.
-  const root = path.resolve(values.cwd ?? values.root ?? path.join(__dirname, ".."));
+  const root = path.resolve(values.cwd ?? values.root ?? process.cwd());
   const where = values.local ? "the local runner" : values["base-url"] ?? "the deployed hostnames";
   console.log(`workers-stack validate: stack "${values.stack}" against ${where}`);
   const { ok, report } = await validateStack({ root, stack: values.stack, local: values.local, ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}) });
