@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { MIGRATE_REMOTE, migrateInterpreter, relativeToCwd } from "./commands";
 import { statefulOptions } from "./stateful";
 
 export interface DatabaseArgs {
@@ -33,9 +34,6 @@ export interface DatabaseArgs {
    */
   apiToken?: pulumi.Input<string>;
 }
-
-/** The script the migrations command runs, relative to the program's working directory. */
-export const MIGRATE_SCRIPT = path.join(__dirname, "..", "scripts", "d1-migrate.js");
 
 /**
  * A D1 database and its migrations.
@@ -72,14 +70,13 @@ export class Database extends pulumi.ComponentResource {
     if (args.migrationsDir) {
       const dir = path.resolve(args.projectRoot, args.migrationsDir);
       this.migrationsHash = migrationsHash(dir);
-      // Paths relative to the working directory `pulumi up` runs the program in: no machine's
-      // absolute path ever reaches the state, so another checkout sees no diff.
-      const script = relativeToCwd(MIGRATE_SCRIPT);
       const migrations = relativeToCwd(dir);
       this.migrations = new command.local.Command(
         `${name}-migrations`,
         {
-          create: pulumi.interpolate`node ${script} --database ${args.name} --id ${this.database.id} --migrations ${migrations} --remote`,
+          // An argument vector, run without a shell: `node d1-migrate.js --database … --remote`.
+          interpreter: this.database.id.apply((id) => migrateInterpreter({ database: args.name, id, migrations })),
+          create: MIGRATE_REMOTE,
           triggers: [this.database.id, this.migrationsHash],
           environment: {
             CLOUDFLARE_ACCOUNT_ID: args.accountId,
@@ -101,9 +98,4 @@ export function migrationsHash(dir: string): string {
     hash.update(file).update("\0").update(fs.readFileSync(path.join(dir, file))).update("\0");
   }
   return hash.digest("hex");
-}
-
-function relativeToCwd(abs: string): string {
-  const rel = path.relative(process.cwd(), abs) || ".";
-  return rel.split(path.sep).join("/");
 }

@@ -1,6 +1,6 @@
-import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { telegramInterpreter } from "./commands";
 
 export interface TelegramWebhookArgs {
   /** Public URL Telegram posts updates to, e.g. `https://bot-staging.example.com/telegram/webhook`. */
@@ -19,9 +19,6 @@ export interface TelegramWebhookArgs {
   dependsOn?: pulumi.Resource[];
 }
 
-/** The script the command runs, relative to the program's working directory. */
-const SCRIPT = path.relative(process.cwd(), path.join(__dirname, "..", "scripts", "telegram-webhook.js")).split(path.sep).join("/");
-
 /**
  * A Telegram bot's webhook as a declared resource: `setWebhook` on create and on any change (a new
  * URL, a rotated webhook secret, a new bot token), `deleteWebhook` when it is removed. Token and
@@ -35,9 +32,11 @@ export class TelegramWebhook extends pulumi.ComponentResource {
     this.command = new command.local.Command(
       name,
       {
-        create: `node ${SCRIPT} set`,
-        update: `node ${SCRIPT} set`,
-        delete: `node ${SCRIPT} delete`,
+        // `node telegram-webhook.js set|delete`, run without a shell.
+        interpreter: telegramInterpreter(),
+        create: "set",
+        update: "set",
+        delete: "delete",
         environment: {
           TELEGRAM_API_BASE: args.apiBase ?? "https://api.telegram.org",
           TELEGRAM_WEBHOOK_URL: args.url,

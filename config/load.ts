@@ -89,6 +89,15 @@ export function fileFacts(root: string, now: Date = new Date(), stack?: string):
     isFile: (rel) => stat(rel)?.isFile() ?? false,
     listDir: (rel) => (stat(rel)?.isDirectory() ? fs.readdirSync(path.resolve(root, rel)).sort() : undefined),
     today: now.toISOString().slice(0, 10),
+    insideProject: (rel) => {
+      try {
+        const real = fs.realpathSync(path.resolve(root, rel));
+        const base = fs.realpathSync(root);
+        return real === base || real.startsWith(base + path.sep);
+      } catch {
+        return true; // does not exist: reported as missing
+      }
+    },
     bundles,
     ...(stack !== undefined
       ? {

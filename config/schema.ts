@@ -18,6 +18,22 @@ export { LOGICAL_KEY, BINDING_NAME, HOST_LABEL, CLASS_NAME, CRON, DOMAIN, COMPAT
 import { logicalKey, bindingName, compatDate, className, hostLabel, CRON, DOMAIN } from "./fields";
 import { bindingTargetsSchema } from "./bindingKinds";
 
+/**
+ * True for a URL the bot token may be sent to: https, or plain http to a loopback address only
+ * (a local fake in tests). The token travels in the URL path.
+ */
+export function isSafeApiBase(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username || url.password) return false;
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+}
+
 /** A var: a string becomes a `plain_text` binding, anything else a `json` binding (as wrangler's [vars]). */
 const varValue = z.json();
 
@@ -140,7 +156,12 @@ export const workerSchema = z.strictObject({
       /** Drop updates that queued up while no webhook was set. @default false */
       dropPendingUpdates: z.boolean().default(false),
       /** Telegram Bot API base URL (tests point it at a local fake). @default https://api.telegram.org */
-      apiBase: z.url({ error: "must be a URL such as https://api.telegram.org" }).default("https://api.telegram.org"),
+      apiBase: z
+        .url({ error: "must be a URL such as https://api.telegram.org" })
+        .refine(isSafeApiBase, {
+          error: "must be an https:// URL (the bot token travels in its path); plain http only for a loopback address such as http://127.0.0.1:8081 (tests)",
+        })
+        .default("https://api.telegram.org"),
     })
     .optional(),
   /** Cron schedules (five fields, UTC), e.g. `["0 * * * *"]`. @default [] */

@@ -53,6 +53,8 @@ export interface Facts {
   listDir(relPath: string): string[] | undefined;
   /** Today's date, YYYY-MM-DD (UTC): compatibility dates after it are rejected by Cloudflare. */
   today: string;
+  /** False when an existing path resolves (through a symlink) outside the project root. @default always inside */
+  insideProject?(relPath: string): boolean;
   /**
    * Bundles a worker's entry (which exists): its size, or esbuild's errors. Validation reports
    * both, so a worker that does not compile stops the program before anything is registered.
@@ -87,8 +89,25 @@ const SECRET_VALUE = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
   /^(ghp|gho|github_pat)_[A-Za-z0-9_]{20,}$/,
   /^AKIA[0-9A-Z]{16}$/,
+  /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s]*:[^/?#@\s]+@/, // credentials in a URL: postgres://user:password@host/db
 ];
 const MIGRATION_FILE = /^(\d+)_[^/]+\.sql$/;
+
+/** One segment of a project path: no shell or option characters (`..` is refused before). */
+const PATH_SEGMENT = /^[A-Za-z0-9_@+.][A-Za-z0-9._@+-]*$/;
+
+/**
+ * Why a declared path (an entry, a migrations folder) may not be used, or undefined when it is a
+ * plain relative path inside the project: `workers/bot/index.ts`, `migrations/main`.
+ */
+export function projectPathProblem(value: string): string | undefined {
+  if (value.startsWith("/") || /^[A-Za-z]:/.test(value)) return `"${truncate(value)}" is an absolute path; give it relative to the project root`;
+  const segments = value.replace(/^\.\//, "").replace(/\/$/, "").split("/");
+  if (segments.includes("..")) return `"${truncate(value)}" leaves the project root; entries and migrations must be inside the project`;
+  if (!segments.every((s) => PATH_SEGMENT.test(s)))
+    return `"${truncate(value)}" is not a plain relative path: use letters, digits and . _ - @ + between '/' (no spaces, no shell characters)`;
+  return undefined;
+}
 
 /**
  * True when `key` is one of the record's own keys. Names such as `constructor` or `toString` are
@@ -181,8 +200,13 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   // 5. Databases: a declared migrations folder must exist and hold wrangler-style files.
   for (const [key, db] of Object.entries(system.databases ?? {})) {
     if (!db.migrations) continue;
-    const entries = facts.listDir(db.migrations);
     const path = `system.databases.${key}.migrations`;
+    const bad = pathProblem(db.migrations, facts);
+    if (bad) {
+      issues.push({ path, message: bad, hint: "give a folder inside the project, e.g. migrations/main" });
+      continue;
+    }
+    const entries = facts.listDir(db.migrations);
     if (entries === undefined) {
       issues.push({ path, message: `folder "${db.migrations}" does not exist`, hint: "create it (relative to the project root) or remove `migrations`" });
       continue;
@@ -236,6 +260,8 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     const at = `system.workers.${key}`;
     if (typeof worker.entry !== "string" || worker.entry === "") {
       // Reported by the schema; the worker's other rules still run below.
+    } else if (pathProblem(worker.entry, facts)) {
+      issues.push({ path: `${at}.entry`, message: pathProblem(worker.entry, facts)!, hint: "give the entry module inside the project, e.g. workers/bot/index.ts" });
     } else if (!facts.isFile(worker.entry))
       issues.push({ path: `${at}.entry`, message: `entry file "${worker.entry}" does not exist`, hint: "give the path of the worker's entry module relative to the project root" });
     else if (facts.bundle) {
@@ -629,6 +655,13 @@ function checkId(
   if (isPlaceholder(value)) issues.push({ path, message: `placeholder id "${truncate(value)}"`, hint: set });
   else if (!format.test(value)) issues.push({ path, message: `"${truncate(value)}" is not ${what}`, hint: set });
   return value;
+}
+
+function pathProblem(value: string, facts: Facts): string | undefined {
+  const problem = projectPathProblem(value);
+  if (problem) return problem;
+  if (facts.insideProject && !facts.insideProject(value)) return `"${truncate(value)}" resolves (through a symlink) outside the project root`;
+  return undefined;
 }
 
 function checkCompatDate(date: string, path: string, today: string, issues: ConfigIssue[]): void {

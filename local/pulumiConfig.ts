@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, YAMLParseError } from "yaml";
+import { checkStackName } from "../config/names";
 
 /**
  * Parses a Pulumi YAML file; a syntax error names the file, line and column, e.g.
@@ -74,7 +75,7 @@ export function readStackConfig(
     if (value !== undefined) config[qualify(key)] = encode(value);
   }
 
-  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+  const stackPath = path.join(root, `Pulumi.${checkStackName(stack)}.yaml`);
   const stackFile = fs.existsSync(stackPath) ? ((parseYamlFile(stackPath) ?? {}) as { config?: Record<string, unknown> }) : {};
   for (const [key, value] of Object.entries(stackFile.config ?? {})) {
     const full = qualify(key);

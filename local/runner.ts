@@ -23,6 +23,9 @@ import { kindOf, MINIFLARE_GROUPS, type MiniflareGroups, reportedType } from "..
 import { RESOURCE_TYPE, type RegisteredScriptInputs } from "../config/resourceTypes";
 import { readStackConfig } from "./pulumiConfig";
 import { classesAfter, type MigrationStep } from "../components/do-migrations";
+import { parseMigrateCommand } from "../components/commands";
+import { checkStackName } from "../config/names";
+import { defaultStateDir, prepareStateDir } from "./state";
 
 const T = RESOURCE_TYPE;
 
@@ -141,11 +144,7 @@ function localId(what: string): string {
 
 
 /** The migration command of the program with --remote swapped for --local, or undefined if it is not ours. */
-export function localMigrationArgs(create: string, persistTo: string): string[] | undefined {
-  const parts = create.trim().split(/\s+/);
-  if (parts[0] !== "node" || !parts[1]?.endsWith("d1-migrate.js") || parts.at(-1) !== "--remote") return undefined;
-  return [...parts.slice(1, -1), "--local", "--persist-to", persistTo];
-}
+export const localMigrationArgs = parseMigrateCommand;
 
 /**
  * Evaluates a stack the way the local runner and `npm run validate` need it: config secrets from
@@ -560,9 +559,9 @@ async function bundleInputs(root: string, entry: string): Promise<string[]> {
 
 export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const stateDir = opts.stateDir ?? path.join(opts.root, ".workers-stack", "local", opts.stack);
-  if (opts.fresh) fs.rmSync(stateDir, { recursive: true, force: true });
-  fs.mkdirSync(stateDir, { recursive: true });
+  checkStackName(opts.stack);
+  const stateDir = opts.stateDir ?? defaultStateDir(opts.root, opts.stack);
+  prepareStateDir(opts.root, stateDir, opts.fresh ?? false);
   const notices: string[] = [];
   const notice = (line: string) => {
     // A reload evaluates again: say each thing once.

@@ -45,6 +45,15 @@ function parseArgs(argv) {
     throw new Error("--database, --id and --migrations are required");
   if (Boolean(args.remote) === Boolean(args.local)) throw new Error("give exactly one of --remote and --local");
   if (args.remote && args["persist-to"]) throw new Error("--persist-to only goes with --local");
+  // The values go to wrangler as separate arguments (never through a shell); still, each must
+  // be what it claims to be, so a crafted value cannot pass for an option or another name.
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(args.database)) throw new Error(`--database "${args.database}" is not a D1 database name (lowercase letters, digits, '-')`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(args.id)) throw new Error(`--id "${args.id}" is not a D1 database id`);
+  for (const key of ["migrations", "persist-to"]) {
+    const value = args[key];
+    if (typeof value === "string" && (value === "" || value.startsWith("-") || /[\0\r\n]/.test(value)))
+      throw new Error(`--${key} "${value}" is not a folder path`);
+  }
   return {
     database: args.database,
     id: args.id,

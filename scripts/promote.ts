@@ -1,5 +1,5 @@
 /**
- * `npm run promote [-- --dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <dir>]`
+ * `npm run promote [-- --dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <dir>] [--base-url <url>]`
  *
  * Seed 004's promote.mjs on Pulumi: preview + up `staging`, validate it, smoke it, then the same
  * for `production`. Each stage is a gate: the first one that fails stops everything after it, the
@@ -155,7 +155,9 @@ function changes(map: Record<string, number | undefined> | undefined): string {
 }
 
 /** The real stages: the Pulumi CLI through the Automation API, validateStack and runSmoke. */
-export function pulumiRunners(root: string, o: { attempts: number; delayMs: number; log: (l: string) => void }): StageRunners {
+export function pulumiRunners(root: string, o: { attempts: number; delayMs: number; log: (l: string) => void; baseUrl?: string }): StageRunners {
+  // --base-url: validate and smoke through one address with Host headers (as `npm run validate` does).
+  const via = o.baseUrl ? { baseUrl: o.baseUrl } : {};
   const out = (s: string) => process.stdout.write(s);
   const retried = (fn: () => Promise<StageOutcome>) => withRetries(fn, { attempts: o.attempts, delayMs: o.delayMs, log: o.log });
   return {
@@ -171,14 +173,14 @@ export function pulumiRunners(root: string, o: { attempts: number; delayMs: numb
     },
     validate: (stack) =>
       retried(async () => {
-        const r = await validateStack({ root, stack, log: o.log });
+        const r = await validateStack({ root, stack, log: o.log, ...via });
         o.log(r.report);
         return { ok: r.ok, detail: r.report.trim().split("\n").at(-1)! };
       }),
     smoke: (stack) =>
       retried(async () => {
         try {
-          const r = await runSmoke({ root, stack, log: o.log });
+          const r = await runSmoke({ root, stack, log: o.log, ...via });
           o.log(r.report);
           return { ok: r.ok, detail: r.report.trim().split("\n").at(-1)! };
         } catch (e) {
@@ -220,6 +222,7 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<numb
         "skip-smoke": { type: "boolean", default: false },
         attempts: { type: "string", default: "3" },
         cwd: { type: "string" },
+        "base-url": { type: "string" },
       },
     });
   } catch (e) {
@@ -236,14 +239,15 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<numb
     requirePulumiCli();
     for (const stack of stacks) requireCloudflareToken(root, stack);
   }
-  const report = await promote(flags, () => pulumiRunners(root, { attempts, delayMs: 15_000, log: (l) => console.log(l) }));
+  const baseUrl = values["base-url"];
+  const report = await promote(flags, () => pulumiRunners(root, { attempts, delayMs: 15_000, log: (l) => console.log(l), ...(baseUrl ? { baseUrl } : {}) }));
   return !report || report.ok ? 0 : 1;
 }
 
 /** A usage error ends the command with its message, the usage and exit code 2. */
 export function onMainError(e: unknown): number | undefined {
   if (!(e instanceof UsageError)) return undefined;
-  console.error(`promote: ${e.message}\nusage: npm run promote -- [--dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <project dir>]`);
+  console.error(`promote: ${e.message}\nusage: npm run promote -- [--dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <project dir>] [--base-url <url>]`);
   return 2;
 }
 

@@ -28,6 +28,10 @@ function need(name) {
  */
 async function call(method, body) {
   const base = (process.env.TELEGRAM_API_BASE || "https://api.telegram.org").replace(/\/$/, "");
+  // The token travels in the URL path: https only (plain http to a loopback fake in tests).
+  const u = new URL(base);
+  if (!(u.protocol === "https:" || (u.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname))))
+    throw Object.assign(new Error(`TELEGRAM_API_BASE ${u.protocol}//${u.host} is refused: the bot token may only be sent over https (plain http only to a loopback address)`), { exitCode: 2 });
   const token = need("TELEGRAM_BOT_TOKEN");
   let res;
   try {

@@ -10,11 +10,25 @@ import * as path from "node:path";
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { changedKeys, formatDrift, hasDrift, summarizeDrift } from "../scripts/drift";
 import { explainCliError, findOnPath, PreflightError, requireCloudflareToken } from "../scripts/pulumiCli";
-import { Evaluation } from "../local/evaluate";
+import { Evaluation, isSecretValue, reveal } from "../local/evaluate";
 import { fakePulumi, FakePulumi, scriptCommand } from "./fakePulumi";
 import { evaluate, one, ROOT, TYPES } from "./helpers";
 
 const PROVIDER = "urn:pulumi:staging::workers-stack::pulumi:providers:cloudflare::default_6_22_1::4b1c0c55-0e41-4f7e-8d0b-0a3c2a8b9f10";
+
+/** A value as the engine shows it in events: every Pulumi secret replaced by "[secret]". */
+const mask = (v: unknown): unknown =>
+  isSecretValue(v) ? "[secret]" : Array.isArray(v) ? v.map(mask) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)])) : v;
+
+/** A copy of a script's inputs with the `text` of one secret_text binding replaced, every secret wrapper kept. */
+function withSecretText(v: unknown, name: string, text: string): unknown {
+  if (isSecretValue(v)) return { ...(v as object), value: withSecretText(v.value, name, text) };
+  if (Array.isArray(v)) return v.map((x) => withSecretText(x, name, text));
+  if (!v || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  if (o.name === name && o.type === "secret_text") return { ...o, text: isSecretValue(o.text) ? { ...(o.text as object), value: text } : text };
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, withSecretText(x, name, text)]));
+}
 
 /**
  * Engine events as the CLI writes them to its event log during `pulumi refresh --preview-only`
@@ -26,8 +40,6 @@ const PROVIDER = "urn:pulumi:staging::workers-stack::pulumi:providers:cloudflare
 function refreshEvents(ev: Evaluation, results: Record<string, { op: "same" | "update" | "delete"; outputs?: (o: Record<string, unknown>) => Record<string, unknown>; extra?: Partial<StepEventMetadata> }>): EngineEvent[] {
   let seq = 0;
   const ts = 1763800000;
-  const mask = (v: unknown): unknown =>
-    v && typeof v === "object" && "4dabf18193072939515e22adb298388d" in (v as object) ? "[secret]" : Array.isArray(v) ? v.map(mask) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)])) : v;
   const events: EngineEvent[] = [{ sequence: seq++, timestamp: ts, preludeEvent: { config: { "workers-stack:accountId": "0123456789abcdef0123456789abcdef" } } }];
   const counts: Record<string, number> = {};
   for (const r of ev.resources) {
@@ -95,10 +107,20 @@ describe("npm run drift: the summary of a refresh preview", () => {
     assert.deepEqual(s.items.map((d) => [d.name, d.change, d.properties]), [["bot", "changed", ["compatibilityDate"]]]);
   });
 
-  it("a secret_text value changed out of band is invisible: the engine masks it and the provider restores it", () => {
-    // What refresh returns for the bot after someone ran `wrangler secret put`: the same masked value.
-    const s = summarizeDrift(refreshEvents(staging, { [bot]: { op: "same", outputs: (o) => ({ ...o }) } }));
+  it("a secret_text value changed out of band is invisible: the engine sees the bindings only masked, and the summary shows no secret", () => {
+    const inputs = one(staging, TYPES.script, "bot").inputs;
+    const deployed = (reveal(inputs) as { bindings: { name: string; text?: string }[] }).bindings.find((b) => b.name === "TELEGRAM_WEBHOOK_SECRET")!.text!;
+    const rotated = "rotated-out-of-band-with-wrangler-secret-put";
+    // What the worker holds after `wrangler secret put` (had the provider been able to read it back).
+    const outOfBand = withSecretText(inputs, "TELEGRAM_WEBHOOK_SECRET", rotated) as Record<string, unknown>;
+    assert.notDeepEqual(reveal(outOfBand), reveal(inputs), "the value really differs");
+    // The program sends the secret inside a Pulumi secret, so what the engine compares and shows is equal.
+    assert.deepEqual(mask(outOfBand), mask(inputs), "a secret_text value is masked wherever the engine shows it");
+    const op = JSON.stringify(mask(outOfBand)) === JSON.stringify(mask(inputs)) ? ("same" as const) : ("update" as const);
+    const s = summarizeDrift(refreshEvents(staging, { [bot]: { op, outputs: () => mask(outOfBand) as Record<string, unknown> } }));
     assert.equal(hasDrift(s), false);
+    const text = formatDrift("staging", s);
+    assert.ok(!text.includes(rotated) && !text.includes(deployed), "no secret value in the summary");
   });
 
   it("reports a resource the refresh could not read, and keeps error diagnostics apart from drift", () => {

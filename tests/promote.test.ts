@@ -3,8 +3,10 @@
  * the real runners end to end through the Automation API with a stand-in `pulumi`.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { formatReport, planStages, promote, runStages, StageKind, StageOutcome, StageRunners, UsageError, withRetries } from "../scripts/promote";
@@ -129,6 +131,15 @@ describe("npm run promote from the command line", function () {
   before(() => (fake = fakePulumi()));
   after(() => fake.dispose());
 
+  /** Like `cli`, without blocking this process (a test's own server must answer meanwhile). */
+  const cliAsync = (args: string[], env: NodeJS.ProcessEnv) =>
+    new Promise<{ status: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, scriptCommand(ROOT, "promote", args), { cwd: ROOT, env });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("close", (status) => resolve({ status, out }));
+    });
   const cli = (args: string[], env: NodeJS.ProcessEnv) => {
     const r = spawnSync(process.execPath, scriptCommand(ROOT, "promote", args), { cwd: ROOT, encoding: "utf8", env });
     return { status: r.status, out: r.stdout + r.stderr };
@@ -170,13 +181,25 @@ describe("npm run promote from the command line", function () {
     assert.ok(!fake.calls().some((a) => a.includes("production")), "no command names production");
   });
 
-  it("after a successful up, a failing validation stops the promotion before smoke", () => {
-    // Nothing is deployed at https://bot-staging.example.com, so validation cannot pass here.
-    const r = cli(["--stage-only", "--attempts", "1"], fake.env());
-    assert.equal(r.status, 1, r.out);
-    assert.match(r.out, /ok\s+2\. Deploy staging \(\d+\.\d s\): succeeded: same 3/);
-    assert.match(r.out, /Promotion FAILED at stage 3: Validate staging\./);
-    assert.match(r.out, /--\s+4\. Smoke staging/);
+  it("after a successful up, a failing validation stops the promotion before smoke", async () => {
+    // The deployed workers, as a local server whose /health reports itself unhealthy (no DNS involved).
+    const hosts: string[] = [];
+    const server = http.createServer((req, res) => {
+      hosts.push(`${req.headers.host} ${req.url}`);
+      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ ok: false, error: "unhealthy" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const r = await cliAsync(["--stage-only", "--attempts", "1", "--base-url", base], fake.env());
+      assert.equal(r.status, 1, r.out);
+      assert.match(r.out, /ok\s+2\. Deploy staging \(\d+\.\d s\): succeeded: same 3/);
+      assert.match(r.out, /Promotion FAILED at stage 3: Validate staging\./);
+      assert.match(r.out, /--\s+4\. Smoke staging/);
+      assert.deepEqual(hosts.sort(), ["admin-staging.example.com /health", "bot-staging.example.com /health"], "validation asked the stand-in, by Host header");
+    } finally {
+      server.close();
+    }
   });
 
   it("--prod-only goes straight to production's preview and up", () => {

@@ -48,8 +48,11 @@ function scanFiles(files: string[], sentinels: string[]): string[] {
     let bytes: Buffer;
     try {
       bytes = fs.readFileSync(f);
-    } catch {
-      continue; // removed meanwhile by another process
+    } catch (e) {
+      // Removed meanwhile by another process: nothing left to leak. Anything else is not "clean".
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      hits.push(`${path.relative(ROOT, f)}: unreadable (${(e as NodeJS.ErrnoException).code ?? String(e)}), so not audited`);
+      continue;
     }
     for (const s of sentinelsIn(bytes, sentinels)) hits.push(`${path.relative(ROOT, f)}: ${s}`);
   }
@@ -152,6 +155,19 @@ describe("secrets audit", function () {
       assert.equal(hits.length, 3, hits.join("\n"));
     });
 
+    it("and an unreadable file is reported, never counted as clean", function () {
+      if (process.getuid?.() === 0) {
+        // root reads a 000 file anyway: make it unreadable as a folder in its place instead.
+        fs.mkdirSync(path.join(dir, "locked.sqlite"));
+      } else {
+        fs.writeFileSync(path.join(dir, "locked.sqlite"), planted);
+        fs.chmodSync(path.join(dir, "locked.sqlite"), 0o000);
+      }
+      const hits = scanFiles([path.join(dir, "locked.sqlite"), path.join(dir, "gone.sqlite")], [planted]);
+      assert.equal(hits.length, 1, hits.join("\n"));
+      assert.match(hits[0]!, /locked\.sqlite: unreadable \((EACCES|EISDIR)\), so not audited/);
+    });
+
     it("in a file of the project written after a point in time", () => {
       const since = Date.now();
       const file = path.join(BUILD, `audit-plant-${RUN}.txt`);
@@ -196,7 +212,9 @@ describe("secrets audit", function () {
   for (const stack of ["staging", "production"]) {
     describe(`the program, stack ${stack}`, () => {
       const names = configSecretNames(ROOT, stack);
-      const sentinels = Object.fromEntries(names.map((n) => [n, sentinelFor(n)]));
+      /** The Cloudflare token as `pulumi config set --secret cloudflare:apiToken` stores it: the migration step gets it. */
+      const apiToken = sentinelFor("cloudflare-apiToken");
+      const sentinels: Record<string, string> = { ...Object.fromEntries(names.map((n) => [n, sentinelFor(n)])), "cloudflare:apiToken": apiToken };
       let ev: Evaluation;
       let output: string;
       let started: number;
@@ -206,13 +224,33 @@ describe("secrets audit", function () {
         started = Date.now();
         ({ value: ev, output } = await capturing(() => evaluate(stack, { secrets: sentinels })));
         assert.equal(ev.error, undefined, ev.error?.message);
-        all = Object.values(secretBindingValues(ev));
+        all = [...Object.values(secretBindingValues(ev)), apiToken];
+      });
+
+      it("hands cloudflare:apiToken to the migration step in its environment, as a secret", () => {
+        const migrations = ofType(ev, TYPES.command).filter((c) => c.name.endsWith("-migrations"));
+        assert.ok(migrations.length >= 1);
+        for (const cmd of migrations) {
+          const env = cmd.inputs.environment as Record<string, unknown>;
+          assert.ok(isSecretValue(env) || isSecretValue(env.CLOUDFLARE_API_TOKEN), `${cmd.name}: the token stays a secret`);
+          assert.equal((reveal(env) as Record<string, string>).CLOUDFLARE_API_TOKEN, apiToken, `${cmd.name}: the token reaches the step`);
+        }
+      });
+
+      it("no secret value on any command line (interpreter, create, update, delete), even wrapped as a secret: secrets travel in the environment", () => {
+        const commands = ofType(ev, TYPES.command);
+        assert.ok(commands.length >= 2);
+        const leaks = commands.flatMap((c) =>
+          ["interpreter", "create", "update", "delete"].flatMap((k) => sentinelsIn(Buffer.from(JSON.stringify(reveal(c.inputs[k]) ?? null)), all).map((x) => `${c.name}.${k}: ${x}`)),
+        );
+        assert.deepEqual(leaks, []);
       });
 
       it("gives every config secret a sentinel, and each reaches a worker as a secret binding, beside the generated ones", () => {
         assert.ok(names.length >= 2, `config secrets of ${stack}: ${names.join(", ")}`);
         const values = secretBindingValues(ev);
-        for (const [name, sentinel] of Object.entries(sentinels)) assert.equal(values[name], sentinel, `${name} reached a worker`);
+        for (const name of names) assert.equal(values[name], sentinels[name], `${name} reached a worker`);
+        assert.ok(!Object.values(values).includes(apiToken), "the Cloudflare token is no worker's secret");
         const generated = ofType(ev, TYPES.password).map((p) => p.name);
         assert.ok(generated.length >= 1);
         for (const name of generated) assert.match(values[name] ?? "", /^[A-Za-z0-9]{16,}$/, `generated ${name} reached a worker`);

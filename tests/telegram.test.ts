@@ -51,9 +51,13 @@ function exec(file: string, args: string[], env: Record<string, string>): Promis
   );
 }
 
-/** Runs one of the command's lifecycle commands the way the command provider does: a shell, its environment. */
+/**
+ * Runs one of the command's lifecycle commands the way the command provider does: the program
+ * and arguments of `interpreter` (default `/bin/sh -c`) with the command as the last argument.
+ */
 async function run(cmd: Record<string, any>, which: "create" | "update" | "delete") {
-  const r = await exec("sh", ["-c", cmd[which]], reveal(cmd.environment) as Record<string, string>);
+  const [file, ...args] = [...((cmd.interpreter as string[] | undefined) ?? ["/bin/sh", "-c"]), cmd[which]];
+  const r = await exec(file === "node" ? process.execPath : file, args, reveal(cmd.environment) as Record<string, string>);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -77,9 +81,11 @@ describe("Telegram webhook resource", function () {
     const ev = await evaluate("staging");
     const cmd = one(ev, COMMAND, "bot-telegram");
     const inputs = cmd.inputs as any;
-    assert.equal(inputs.create, "node scripts/telegram-webhook.js set");
-    assert.equal(inputs.update, "node scripts/telegram-webhook.js set");
-    assert.equal(inputs.delete, "node scripts/telegram-webhook.js delete");
+    // An argument vector run without a shell: node scripts/telegram-webhook.js set|delete.
+    assert.deepEqual(inputs.interpreter, ["node", "scripts/telegram-webhook.js"]);
+    assert.equal(inputs.create, "set");
+    assert.equal(inputs.update, "set");
+    assert.equal(inputs.delete, "delete");
     assert.ok(isSecret(inputs.environment.TELEGRAM_BOT_TOKEN) || isSecret(inputs.environment), "the token stays a secret");
     const env = reveal(inputs.environment) as Record<string, string>;
     assert.deepEqual(env, {

@@ -56,6 +56,31 @@ const cases: Case[] = [
   { name: "a declared secret no worker uses", system: (s) => (s.secrets.UNUSED_TOKEN = { from: "config" }), expect: ["system.secrets.UNUSED_TOKEN: declared but no worker lists it"] },
   { name: "a secret with two sources", system: (s) => (s.secrets.ADMIN_TOKEN = { from: "config", generate: { length: 32 } }), expect: ["system.secrets.ADMIN_TOKEN: a secret needs exactly one source"] },
   { name: "a var of the wrong type", system: (s) => (s.workers.admin.vars = ["OPENAI_MODEL"]), expect: ["system.workers.admin.vars: Invalid input: expected record, received array"] },
+  // Security review (issue 15): nothing from the declaration reaches a shell or leaves the project.
+  {
+    name: "a migrations folder carrying a shell command",
+    system: (s) => (s.databases.main.migrations = "migrations/main;touch PWNED;true"),
+    expect: ['system.databases.main.migrations: "migrations/main;touch PWNED;true" is not a plain relative path'],
+  },
+  { name: "a migrations folder outside the project", system: (s) => (s.databases.main.migrations = "../migrations"), expect: ['system.databases.main.migrations: "../migrations" leaves the project root'] },
+  { name: "an entry outside the project", system: (s) => (s.workers.admin.entry = "../../../etc/hostname"), expect: ['system.workers.admin.entry: "../../../etc/hostname" leaves the project root'] },
+  { name: "an entry that climbs out in the middle", system: (s) => (s.workers.admin.entry = "workers/../../x.ts"), expect: ['system.workers.admin.entry: "workers/../../x.ts" leaves the project root'] },
+  { name: "an absolute entry", system: (s) => (s.workers.admin.entry = "/etc/hostname"), expect: ['system.workers.admin.entry: "/etc/hostname" is an absolute path'] },
+  { name: "an entry with a space", system: (s) => (s.workers.admin.entry = "workers/admin/my index.ts"), expect: ["system.workers.admin.entry: \"workers/admin/my index.ts\" is not a plain relative path"] },
+  { name: "a Telegram API over plain http", system: (s) => (s.workers.bot.telegram.apiBase = "http://api.telegram.org"), expect: ["system.workers.bot.telegram.apiBase: must be an https:// URL (the bot token travels in its path)"] },
+  { name: "a Telegram API of another scheme", system: (s) => (s.workers.bot.telegram.apiBase = "ftp://api.telegram.org"), expect: ["system.workers.bot.telegram.apiBase: must be an https:// URL"] },
+  { name: "a Telegram API on a look-alike loopback name", system: (s) => (s.workers.bot.telegram.apiBase = "http://127.0.0.1.evil.example"), expect: ["system.workers.bot.telegram.apiBase: must be an https:// URL"] },
+  { name: "a Telegram API URL with credentials", system: (s) => (s.workers.bot.telegram.apiBase = "https://user:pw@api.telegram.org"), expect: ["system.workers.bot.telegram.apiBase: must be an https:// URL"] },
+  {
+    name: "a var whose URL carries a password",
+    system: (s) => (s.workers.admin.vars = { DATABASE_URL: "postgres://app:hunter2secret@db.example.com/app" }),
+    expect: ["system.workers.admin.vars.DATABASE_URL: the value looks like a credential given in plaintext"],
+  },
+  {
+    name: "a JSON var holding a URL with a password",
+    system: (s) => (s.workers.admin.vars = { UPSTREAMS: { main: "https://bot:s3cr3t@api.example.com/v1" } }),
+    expect: ["system.workers.admin.vars.UPSTREAMS: the value looks like a credential given in plaintext"],
+  },
 ];
 
 describe("invalid configurations", () => {

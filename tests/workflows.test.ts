@@ -22,6 +22,7 @@ interface Step {
 }
 interface Job {
   "runs-on"?: string;
+  permissions?: Record<string, string>;
   needs?: string | string[];
   if?: string;
   environment?: string;
@@ -32,7 +33,7 @@ interface Job {
 interface Workflow {
   name: string;
   on: Record<string, unknown>;
-  permissions?: Record<string, string>;
+  permissions?: Record<string, string> | "read-all" | "write-all";
   concurrency?: { group: string };
   jobs: Record<string, Job>;
 }
@@ -100,13 +101,69 @@ describe("GitHub Actions workflows", () => {
     assert.deepEqual(Object.keys(wf("drift.yml").on).sort(), ["schedule", "workflow_dispatch"]);
   });
 
-  it("preview both stacks on pull requests and comment on the PR", () => {
+  it("preview staging only on pull requests, same-repository ones only, and comment on the PR", () => {
     const job = wf("preview.yml").jobs.preview!;
     const step = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
     assert.equal(step.with?.command, "preview");
     assert.equal(step.with?.["comment-on-pr"], true);
-    assert.deepEqual(expand(String(step.with?.["stack-name"]), job), ["staging", "production"]);
-    assert.equal(wf("preview.yml").permissions?.["pull-requests"], "write", "allowed to comment");
+    assert.deepEqual(expand(String(step.with?.["stack-name"]), job), ["staging"], "a pull request gets nothing of production");
+    assert.equal(job.permissions?.["pull-requests"], "write", "allowed to comment");
+    assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository", "fork guard: a fork's code never runs with a credential");
+    assert.equal(job.environment, "preview", "the preview environment's staging-scoped tokens, not the deploy ones");
+  });
+
+  it("grant nothing by default and each job only the permissions it needs", () => {
+    const writes: string[] = [];
+    for (const [file, w] of workflows) {
+      assert.deepEqual(w.permissions, {}, `${file}: workflow-level permissions: {}`);
+      for (const [name, job] of Object.entries(w.jobs)) {
+        assert.ok(job.permissions && typeof job.permissions === "object", `${file}#${name}: declares its permissions`);
+        assert.equal(job.permissions.contents, "read", `${file}#${name}: contents: read`);
+        for (const [scope, level] of Object.entries(job.permissions)) {
+          assert.ok(["read", "write", "none"].includes(level), `${file}#${name}: ${scope}: ${level}`);
+          if (level === "write") writes.push(`${file}#${name}:${scope}`);
+        }
+      }
+    }
+    assert.deepEqual(writes.sort(), ["drift.yml#drift:issues", "preview.yml#preview:pull-requests"]);
+  });
+
+  it("give credentials only to the steps that run Pulumi, in an environment, never to pull requests from forks or for production", () => {
+    for (const [file, w] of workflows) {
+      const onPullRequest = Object.keys(w.on).some((e) => e.startsWith("pull_request"));
+      assert.ok(!Object.keys(w.on).includes("pull_request_target"), `${file}: pull_request_target runs fork code with secrets`);
+      for (const [name, job] of Object.entries(w.jobs)) {
+        assert.ok(!JSON.stringify(job.env ?? {}).includes("secrets."), `${file}#${name}: no secret in the job's env (npm ci and the tests would get it)`);
+        const withSecrets = job.steps.filter((s) => JSON.stringify(s.env ?? {}).includes("secrets."));
+        for (const s of withSecrets) {
+          assert.ok(s.uses?.startsWith("pulumi/actions@") || /^npm run (--silent )?(drift|promote)\b/.test(s.run ?? ""), `${file}#${name}: secrets on "${s.name ?? s.run ?? s.uses}"`);
+        }
+        if (withSecrets.length) assert.ok(job.environment, `${file}#${name}: credentials come from an environment`);
+        if (onPullRequest && withSecrets.length) {
+          assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository", `${file}#${name}: fork guard`);
+          assert.notEqual(job.environment, "production", `${file}#${name}: production is never given to a pull request`);
+        }
+      }
+    }
+  });
+
+  it("pin every action to a full commit SHA, with its version in a comment", () => {
+    let count = 0;
+    for (const f of files)
+      for (const line of fs.readFileSync(path.join(DIR, f), "utf8").split("\n")) {
+        const m = /^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/.exec(line);
+        if (!m) continue;
+        count++;
+        assert.match(m[1]!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${f}: ${line.trim()} is not pinned to a commit`);
+        assert.match(m[2]!, /^ # v\d+\.\d+\.\d+$/, `${f}: ${line.trim()} has no "# vX.Y.Z" comment`);
+        if (m[1]!.startsWith("pulumi/actions@")) assert.match(m[2]!, / # v6\./, `${f}: the official Pulumi action, v6`);
+      }
+    assert.ok(count >= 12, `found ${count} uses: lines`);
+  });
+
+  it("check out without leaving the token in .git/config", () => {
+    for (const { file, job, s } of allSteps().filter(({ s }) => s.uses?.startsWith("actions/checkout@")))
+      assert.equal(s.with?.["persist-credentials"], false, `${file}#${job}`);
   });
 
   it("on push to main: up staging, then validate and smoke it, in that order", () => {
@@ -141,7 +198,7 @@ describe("GitHub Actions workflows", () => {
     assert.equal(check.shell, "bash", "bash -eo pipefail: the tee does not swallow the exit code");
     const report = job.steps.find((s) => s.if === "failure()")!;
     assert.ok(report?.run?.includes("gh issue create") && report.run.includes("GITHUB_STEP_SUMMARY"), "a failure opens an issue and writes the run summary");
-    assert.equal(w.permissions?.issues, "write");
+    assert.equal(job.permissions?.issues, "write");
   });
 
   it("the cron checker itself rejects what GitHub rejects", () => {
@@ -164,11 +221,12 @@ describe("GitHub Actions workflows", () => {
     for (const r of refs) assert.ok(fs.existsSync(path.resolve(ROOT, r.ref)), `${r.file}: ${r.ref} does not exist`);
   });
 
-  it("run every Pulumi action step on a stack that has its Pulumi.<stack>.yaml, with the official v6 action", () => {
+  it("run every Pulumi action step on a stack that has its Pulumi.<stack>.yaml, with the official action (pinned)", () => {
+    const pinned = /^pulumi\/actions@([0-9a-f]{40})$/;
     const pulumiSteps = allSteps().filter(({ s }) => s.uses?.startsWith("pulumi/"));
     assert.ok(pulumiSteps.length >= 4);
     for (const { file, j, s } of pulumiSteps) {
-      assert.equal(s.uses, "pulumi/actions@v6", file);
+      assert.match(s.uses!, pinned, file);
       if (s.with?.command === undefined) continue; // install-only: the npm scripts drive the CLI
       for (const stack of expand(String(s.with?.["stack-name"]), j)) assert.ok(fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)), `${file}: stack ${stack} has no Pulumi.${stack}.yaml`);
     }
@@ -188,17 +246,17 @@ describe("GitHub Actions workflows", () => {
       }
   });
 
-  it("use only the documented secrets, and give every Pulumi job both tokens", () => {
+  it("use only the documented secrets, and give every Pulumi command both tokens", () => {
     const text = files.map((f) => fs.readFileSync(path.join(DIR, f), "utf8")).join("\n");
     const used = [...new Set([...text.matchAll(/secrets\.([A-Z0-9_]+)/g)].map((m) => m[1]!))].sort();
     assert.deepEqual(used.filter((s) => !DOCUMENTED_SECRETS.includes(s)), []);
     const runbook = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
     for (const s of used.filter((x) => x !== "GITHUB_TOKEN")) assert.ok(runbook.includes(s), `docs/operations.md explains ${s}`);
-    for (const [file, w] of workflows)
-      for (const [name, job] of Object.entries(w.jobs)) {
-        if (!job.steps.some((s) => s.uses?.startsWith("pulumi/"))) continue;
-        assert.equal(job.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}", `${file}#${name}`);
-        assert.equal(job.env?.CLOUDFLARE_API_TOKEN, "${{ secrets.CLOUDFLARE_API_TOKEN }}", `${file}#${name}`);
-      }
+    const pulumiCommands = allSteps().filter(({ s }) => (s.uses?.startsWith("pulumi/") && s.with?.command !== undefined) || /^npm run (--silent )?(drift|promote)\b/.test(s.run ?? ""));
+    assert.equal(pulumiCommands.length, 4, "preview, up staging, drift, promote");
+    for (const { file, job, s } of pulumiCommands) {
+      assert.equal(s.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}", `${file}#${job}`);
+      assert.equal(s.env?.CLOUDFLARE_API_TOKEN, "${{ secrets.CLOUDFLARE_API_TOKEN }}", `${file}#${job}`);
+    }
   });
 });

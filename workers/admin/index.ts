@@ -26,7 +26,7 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/health" && request.method === "GET") return health("admin", env as unknown as BaseEnv & Record<string, unknown>, NEEDS);
     if (url.pathname === "/admin/conversations" && request.method === "GET") {
-      if (!isAdmin(request, env.ADMIN_TOKEN)) return fail(401, "admin token required");
+      if (!(await isAdmin(request, env.ADMIN_TOKEN))) return fail(401, "admin token required");
       const limit = Math.min(Math.max(Number(url.searchParams.get("limit") ?? "50") || 50, 1), 500);
       const chat = url.searchParams.get("chat_id");
       const where = chat === null ? "" : "WHERE m.chat_id = ?2";

@@ -36,7 +36,7 @@ export default {
 
 async function webhook(request: Request, env: Env): Promise<Response> {
   const given = request.headers.get("x-telegram-bot-api-secret-token") ?? "";
-  if (!env.TELEGRAM_WEBHOOK_SECRET || !safeEqual(given, env.TELEGRAM_WEBHOOK_SECRET)) return fail(401, "bad webhook secret");
+  if (!env.TELEGRAM_WEBHOOK_SECRET || !(await safeEqual(given, env.TELEGRAM_WEBHOOK_SECRET))) return fail(401, "bad webhook secret");
 
   let update: TelegramUpdate;
   try {
@@ -71,7 +71,7 @@ async function webhook(request: Request, env: Env): Promise<Response> {
 }
 
 async function envz(request: Request, env: Env): Promise<Response> {
-  if (!isAdmin(request, env.ADMIN_TOKEN)) return fail(401, "admin token required");
+  if (!(await isAdmin(request, env.ADMIN_TOKEN))) return fail(401, "admin token required");
   const report: Record<string, "OK" | "missing" | "error"> = {};
   for (const name of ["OPENAI_API_KEY", "OPENAI_MODEL", "OPENAI_PROMPT_ID", "OPENAI_PROMPT_VARIABLES", "DB", "RATE_LIMIT_KV"]) {
     const check = await checkBinding(env as unknown as Record<string, unknown>, name, NEEDS[name]!);

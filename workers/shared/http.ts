@@ -107,19 +107,20 @@ export async function health(service: string, env: BaseEnv & Record<string, unkn
   );
 }
 
-/** Compares two strings in time that does not depend on where they differ. */
-export function safeEqual(a: string, b: string): boolean {
+/**
+ * Compares a given value with a secret in time that depends on neither where they differ nor the
+ * secret's length: both are hashed to 32 bytes (SHA-256), then compared with workerd's
+ * `crypto.subtle.timingSafeEqual`.
+ */
+export async function safeEqual(given: string, secret: string): Promise<boolean> {
   const enc = new TextEncoder();
-  const x = enc.encode(a);
-  const y = enc.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
+  const [a, b] = await Promise.all([crypto.subtle.digest("SHA-256", enc.encode(given)), crypto.subtle.digest("SHA-256", enc.encode(secret))]);
+  return crypto.subtle.timingSafeEqual(a, b);
 }
 
 /** True when the request carries `Authorization: Bearer <token>` with the right token. */
-export function isAdmin(request: Request, token: string | undefined): boolean {
+export async function isAdmin(request: Request, token: string | undefined): Promise<boolean> {
   const header = request.headers.get("authorization") ?? "";
   const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-  return Boolean(token) && Boolean(given) && safeEqual(given, token!);
+  return Boolean(token) && Boolean(given) && (await safeEqual(given, token!));
 }
