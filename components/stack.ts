@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type BindingResolver, providerBinding } from "../config/bindingKinds";
-import { Plan } from "../config/plan";
+import { Plan, PlannedWorker } from "../config/plan";
 import { Bundle } from "./bundle";
 import { Database } from "./database";
 import { CustomDomain, Hostname } from "./hostname";
@@ -59,11 +59,24 @@ export class Stack extends pulumi.ComponentResource {
 
   constructor(name: string, args: StackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Stack", name, {}, opts);
+    const { plan } = args;
+    this.secrets = new StackSecrets("secrets", { secrets: plan.secrets }, { parent: this });
+    this.createStores(args);
+    // plan.workers is in deploy order: service targets and the hosts of bound Durable Objects and
+    // Workflows are created before the workers that bind them.
+    for (const w of plan.workers) {
+      this.createWorker(w, args);
+      this.createHostnames(w, plan);
+      this.createTelegramWebhook(w);
+    }
+    this.outputs = this.collectOutputs(plan);
+    this.registerOutputs({});
+  }
+
+  /** D1 databases (with their migrations), KV namespaces, queues and R2 buckets. */
+  private createStores(args: StackArgs): void {
     const { plan, projectRoot } = args;
     const parent = { parent: this };
-
-    this.secrets = new StackSecrets("secrets", { secrets: plan.secrets }, parent);
-
     for (const db of plan.databases) {
       this.databases[db.key] = new Database(
         db.key,
@@ -86,7 +99,6 @@ export class Stack extends pulumi.ComponentResource {
         parent,
       );
     }
-
     for (const q of plan.queues) {
       this.queues[q.key] = new Queue(
         q.key,
@@ -108,68 +120,79 @@ export class Stack extends pulumi.ComponentResource {
         parent,
       );
     }
+  }
 
-    // plan.workers is in deploy order: service targets and the hosts of bound Durable Objects and
-    // Workflows are created before the workers that bind them.
-    for (const w of plan.workers) {
-      const dependsOn: pulumi.Resource[] = [
-        ...w.databases.map((key) => {
-          const db = this.databases[key]!;
-          return db.migrations ?? db.database;
-        }),
-        ...w.services.flatMap((key) => [this.workers[key]!.script, ...Object.values(this.workers[key]!.workflows)]),
-      ];
-      this.workers[w.key] = new Worker(
-        w.key,
-        {
-          accountId: plan.accountId,
-          scriptName: w.scriptName,
-          projectRoot,
-          entry: w.entry,
-          outDir: `.workers-stack/build/${plan.stack}/${w.key}`,
-          ...(args.bundles?.[w.key] ? { bundle: args.bundles[w.key] } : {}),
-          compatibilityDate: w.compatibilityDate,
-          compatibilityFlags: w.compatibilityFlags,
-          bindings: w.bindings.map((b) => providerBinding(b, this.resolver(w.key))),
-          dependsOn,
-          durableObjectMigrations: w.durableObjectMigrations,
-          ...(args.apiToken ? { apiToken: args.apiToken } : {}),
-          workflows: w.workflows,
-          crons: w.crons,
-          consumers: w.consumers.map(({ queue, deadLetterQueue, ...settings }) => ({
-            key: queue,
-            queueId: this.queues[queue]!.queueId,
-            ...(deadLetterQueue ? { deadLetterQueue } : {}),
-            settings,
-          })),
-        },
-        parent,
-      );
-      const scriptName = this.workers[w.key]!.scriptName;
-      this.hostnames[w.key] = [
-        ...w.hostnames.map((h) => new Hostname(h.host, { zoneId: plan.zoneId, host: h.host, target: plan.dnsTarget, scriptName }, parent)),
-        ...w.customDomains.map((host) => new CustomDomain(host, { accountId: plan.accountId, zoneId: plan.zoneId, host, scriptName }, parent)),
-      ];
-      if (w.telegram) {
-        const t = w.telegram;
-        // The same secret values the worker was just given: the two can never disagree.
-        this.telegramWebhooks[w.key] = new TelegramWebhook(
-          `${w.key}-telegram`,
-          {
-            url: t.url,
-            botToken: this.secrets.values[t.botTokenSecret]!,
-            webhookSecret: this.secrets.values[t.webhookSecretSecret]!,
-            apiBase: t.apiBase,
-            dropPendingUpdates: t.dropPendingUpdates,
-            ...(t.allowedUpdates ? { allowedUpdates: t.allowedUpdates } : {}),
-            dependsOn: [this.workers[w.key]!.script, ...this.hostnames[w.key]!],
-          },
-          parent,
-        );
-      }
-    }
+  /** One worker, after the migrations of its databases and the workers it binds. */
+  private createWorker(w: PlannedWorker, args: StackArgs): void {
+    const { plan, projectRoot } = args;
+    const parent = { parent: this };
+    const dependsOn: pulumi.Resource[] = [
+      ...w.databases.map((key) => {
+        const db = this.databases[key]!;
+        return db.migrations ?? db.database;
+      }),
+      ...w.services.flatMap((key) => [this.workers[key]!.script, ...Object.values(this.workers[key]!.workflows)]),
+    ];
+    this.workers[w.key] = new Worker(
+      w.key,
+      {
+        accountId: plan.accountId,
+        scriptName: w.scriptName,
+        projectRoot,
+        entry: w.entry,
+        outDir: `.workers-stack/build/${plan.stack}/${w.key}`,
+        ...(args.bundles?.[w.key] ? { bundle: args.bundles[w.key] } : {}),
+        compatibilityDate: w.compatibilityDate,
+        compatibilityFlags: w.compatibilityFlags,
+        bindings: w.bindings.map((b) => providerBinding(b, this.resolver(w.key))),
+        dependsOn,
+        durableObjectMigrations: w.durableObjectMigrations,
+        ...(args.apiToken ? { apiToken: args.apiToken } : {}),
+        workflows: w.workflows,
+        crons: w.crons,
+        consumers: w.consumers.map(({ queue, deadLetterQueue, ...settings }) => ({
+          key: queue,
+          queueId: this.queues[queue]!.queueId,
+          ...(deadLetterQueue ? { deadLetterQueue } : {}),
+          settings,
+        })),
+      },
+      parent,
+    );
+  }
 
-    this.outputs = {
+  /** Its proxied hostnames (CNAME + route) and Workers Custom Domains. */
+  private createHostnames(w: PlannedWorker, plan: Plan): void {
+    const parent = { parent: this };
+    const scriptName = this.workers[w.key]!.scriptName;
+    this.hostnames[w.key] = [
+      ...w.hostnames.map((h) => new Hostname(h.host, { zoneId: plan.zoneId, host: h.host, target: plan.dnsTarget, scriptName }, parent)),
+      ...w.customDomains.map((host) => new CustomDomain(host, { accountId: plan.accountId, zoneId: plan.zoneId, host, scriptName }, parent)),
+    ];
+  }
+
+  /** Its Telegram webhook, set with the very secret values the worker was given: the two can never disagree. */
+  private createTelegramWebhook(w: PlannedWorker): void {
+    const t = w.telegram;
+    if (!t) return;
+    this.telegramWebhooks[w.key] = new TelegramWebhook(
+      `${w.key}-telegram`,
+      {
+        url: t.url,
+        botToken: this.secrets.values[t.botTokenSecret]!,
+        webhookSecret: this.secrets.values[t.webhookSecretSecret]!,
+        apiBase: t.apiBase,
+        dropPendingUpdates: t.dropPendingUpdates,
+        ...(t.allowedUpdates ? { allowedUpdates: t.allowedUpdates } : {}),
+        dependsOn: [this.workers[w.key]!.script, ...this.hostnames[w.key]!],
+      },
+      { parent: this },
+    );
+  }
+
+  /** What a user needs after `pulumi up`. */
+  private collectOutputs(plan: Plan): StackOutputs {
+    return {
       stack: plan.stack,
       version: plan.version,
       workers: Object.fromEntries(
@@ -185,7 +208,6 @@ export class Stack extends pulumi.ComponentResource {
       queues: Object.fromEntries(plan.queues.map((q) => [q.key, { name: q.name, id: this.queues[q.key]!.queueId }])),
       r2Buckets: Object.fromEntries(plan.r2Buckets.map((b) => [b.key, { name: b.name }])),
     };
-    this.registerOutputs({});
   }
 
   /** Turns the logical keys of one worker's planned bindings into ids, script names and secret values. */
