@@ -7,7 +7,7 @@
 import * as crypto from "node:crypto";
 import type * as Pulumi from "@pulumi/pulumi";
 import { RESOURCE_TYPE } from "../config/resourceTypes";
-import { readStackConfig } from "./pulumiConfig";
+import { readStackConfig, stackConfigOf, type StackFiles } from "./pulumiConfig";
 
 /**
  * @pulumi/pulumi, loaded on first use: importing this module (for `reveal` and the types) costs
@@ -120,6 +120,8 @@ export interface EvaluateOptions {
   secrets?: Record<string, string>;
   /** Plain config keys to add or replace (`pulumi config set`). */
   plain?: Record<string, string>;
+  /** The stack files, already parsed by the caller. @default read from `root` */
+  files?: StackFiles;
   /** The program to run. @default main() of program.ts */
   program?: () => unknown;
   /**
@@ -170,7 +172,8 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   // Loaded here, after the SDK: it imports @pulumi/pulumi (see pulumiSdk).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { pendingMigrations, readDoMigrationsCommand } = require("../components/doMigrations") as typeof import("../components/doMigrations");
-  const files = readStackConfig(opts.root, opts.stack, { ...(opts.secrets ? { secrets: opts.secrets } : {}), ...(opts.plain ? { plain: opts.plain } : {}) });
+  const extra = { ...(opts.secrets ? { secrets: opts.secrets } : {}), ...(opts.plain ? { plain: opts.plain } : {}) };
+  const files = opts.files ? stackConfigOf(opts.files, extra) : readStackConfig(opts.root, opts.stack, extra);
   const meta = new Map<string, Omit<RegisteredResource, "inputs" | "id">>();
   const inputs = new Map<string, { inputs: Record<string, unknown>; id: string }>();
   const pendingInputs: { type: string; name: string; inputs: Record<string, unknown>; id: string }[] = [];

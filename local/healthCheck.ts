@@ -3,9 +3,10 @@
  * a hand-kept list: call every worker's `/health`, compare the bindings it reports with the ones
  * the program sends it, and say what is missing, extra or unhealthy.
  */
-import * as http from "node:http";
-import * as https from "node:https";
 import { reportedType } from "../config/bindingKinds";
+import { httpGet } from "./http";
+
+export { httpGet };
 
 /** Injected into every worker and reported as `environment`/`version`, not as bindings. */
 const INJECTED = new Set(["ENVIRONMENT", "VERSION"]);
@@ -52,22 +53,6 @@ interface ReportedBinding {
   present?: boolean;
   ok?: boolean;
   error?: string;
-}
-
-export function httpGet(url: string, host?: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const lib = u.protocol === "https:" ? https : http;
-    const req = lib.request(u, { method: "GET", headers: host ? { host } : {}, timeout: timeoutMs }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 /** Compares one worker's declared bindings with what its `/health` reported. */

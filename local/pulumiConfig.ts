@@ -47,6 +47,20 @@ export function readProjectName(root: string): string {
   return project.name;
 }
 
+/** The two files of a stack, parsed (read once per start: see `stackConfigOf`). */
+export interface StackFiles {
+  projectFile: { name: string; config?: Record<string, unknown> };
+  stackFile: { config?: Record<string, unknown> };
+}
+
+/** Parses Pulumi.yaml and Pulumi.<stack>.yaml of the project at `root` (a missing stack file is empty). */
+export function readStackFiles(root: string, stack: string): StackFiles {
+  const projectFile = parseYamlFile(path.join(root, "Pulumi.yaml")) as StackFiles["projectFile"];
+  const stackPath = path.join(root, `Pulumi.${checkStackName(stack)}.yaml`);
+  const stackFile = fs.existsSync(stackPath) ? ((parseYamlFile(stackPath) ?? {}) as StackFiles["stackFile"]) : {};
+  return { projectFile, stackFile };
+}
+
 /**
  * Reads Pulumi.yaml and Pulumi.<stack>.yaml of the project at `root`.
  * `extra.secrets` gives values for encrypted keys and for secret keys the files do not hold
@@ -58,8 +72,13 @@ export function readStackConfig(
   stack: string,
   extra: { secrets?: Record<string, string>; plain?: Record<string, string> } = {},
 ): StackConfigFiles {
+  return stackConfigOf(readStackFiles(root, stack), extra);
+}
+
+/** The configuration of already parsed stack files (see `readStackConfig`). */
+export function stackConfigOf(files: StackFiles, extra: { secrets?: Record<string, string>; plain?: Record<string, string> } = {}): StackConfigFiles {
   const secrets = extra.secrets ?? {};
-  const projectFile = parseYamlFile(path.join(root, "Pulumi.yaml")) as { name: string; config?: Record<string, unknown> };
+  const { projectFile, stackFile } = files;
   const project = projectFile.name;
   const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
   const encode = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
@@ -75,8 +94,6 @@ export function readStackConfig(
     if (value !== undefined) config[qualify(key)] = encode(value);
   }
 
-  const stackPath = path.join(root, `Pulumi.${checkStackName(stack)}.yaml`);
-  const stackFile = fs.existsSync(stackPath) ? ((parseYamlFile(stackPath) ?? {}) as { config?: Record<string, unknown> }) : {};
   for (const [key, value] of Object.entries(stackFile.config ?? {})) {
     const full = qualify(key);
     if (typeof value === "object" && value !== null && "secure" in value) {

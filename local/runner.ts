@@ -21,7 +21,7 @@ import { watchLocal } from "./watch";
 import { evaluateStack, Evaluation, RegisteredResource, reveal } from "./evaluate";
 import { kindOf, MINIFLARE_GROUPS, type MiniflareGroups, reportedType } from "../config/bindingKinds";
 import { RESOURCE_TYPE, type RegisteredScriptInputs } from "../config/resourceTypes";
-import { readStackConfig } from "./pulumiConfig";
+import { readStackConfig, readStackFiles, stackConfigOf } from "./pulumiConfig";
 import { classesAfter, type MigrationStep } from "../components/do-migrations";
 import { parseMigrateCommand } from "../components/commands";
 import { checkStackName } from "../config/names";
@@ -109,7 +109,11 @@ export function parseDevVars(text: string): Record<string, string> {
 
 /** Names of the `{ from: config }` secrets of a stack (shared system with the stack's overrides). */
 export function configSecretNames(root: string, stack: string, plain: Record<string, string> = {}): string[] {
-  const { config } = readStackConfig(root, stack, { plain });
+  return configSecretNamesOf(readStackConfig(root, stack, { plain }).config);
+}
+
+/** Names of the `{ from: config }` secrets in a stack's configuration (shared system with the stack's overrides). */
+function configSecretNamesOf(config: Record<string, string>): string[] {
   const parse = (k: string) => {
     try {
       return config[k] === undefined ? undefined : JSON.parse(config[k]!);
@@ -162,7 +166,11 @@ export async function evaluateLocally(
     .reduceRight<Record<string, string>>((acc, f) => ({ ...acc, ...parseDevVars(fs.readFileSync(f, "utf8")) }), {});
   const seed = readSeed(stateDir);
   const secrets: Record<string, string> = {};
-  for (const name of configSecretNames(opts.root, opts.stack, opts.plain)) {
+  // The stack files are read and parsed once per start: for the secret names, the ids and the evaluation.
+  const files = readStackFiles(opts.root, opts.stack);
+  const plain: Record<string, string> = { ...opts.plain };
+  const { config, project } = stackConfigOf(files, { plain });
+  for (const name of configSecretNamesOf(config)) {
     const given = opts.secrets?.[name] ?? devVars[name];
     if (given !== undefined) secrets[name] = given;
     else {
@@ -170,12 +178,10 @@ export async function evaluateLocally(
       notice(`secret ${name} is not in .dev.vars.${opts.stack} or .dev.vars: using a generated local value`);
     }
   }
-  const plain: Record<string, string> = { ...opts.plain };
-  const { config, project } = readStackConfig(opts.root, opts.stack, { plain });
   for (const key of ["accountId", "zoneId"]) {
     if (!config[`${project}:${key}`]) plain[key] = localId(`${opts.stack}:${key}`);
   }
-  const evaluation = await evaluateStack({ root: opts.root, stack: opts.stack, secrets, plain, seed });
+  const evaluation = await evaluateStack({ root: opts.root, stack: opts.stack, secrets, plain, seed, files });
   if (evaluation.error) throw evaluation.error;
   return evaluation;
 }

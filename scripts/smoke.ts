@@ -13,12 +13,11 @@
  * because the program does not read such a key (an unknown key would be a config error).
  */
 import * as fs from "node:fs";
-import * as http from "node:http";
-import * as https from "node:https";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { request } from "../local/http";
 import { withTargets } from "../local/targets";
 import { runMain } from "./cli";
 
@@ -111,26 +110,7 @@ export interface SmokeResult {
   problems: string[];
 }
 
-/** One HTTP request; the body is kept up to 256 KiB (enough for a fragment check). */
-export function request(url: string, o: { method: string; headers: Record<string, string>; host?: string; timeoutMs?: number }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const lib = u.protocol === "https:" ? https : http;
-    const timeout = o.timeoutMs ?? 10_000;
-    const headers = { ...o.headers, ...(o.host ? { host: o.host } : {}) };
-    const req = lib.request(u, { method: o.method, headers, timeout }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => {
-        if (body.length < 262_144) body += c;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error(`timed out after ${timeout} ms`)));
-    req.on("error", reject);
-    req.end();
-  });
-}
+export { request };
 
 /** Runs every check against its worker's target, all at once. */
 export async function runChecks(checks: SmokeCheck[], targets: SmokeTarget[]): Promise<SmokeResult[]> {
