@@ -11,7 +11,6 @@ import { Evaluation, reveal } from "./evaluate";
 import { HealthTarget } from "./healthCheck";
 import { evaluateLocally, startLocal } from "./runner";
 
-
 /** One target per worker of the evaluated stack, with its declared bindings and hostnames. */
 export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
   const hosts = new Map<string, string[]>();

@@ -1,0 +1,179 @@
+/** Each script the program registers as Miniflare worker options, from its bindings (the kind registry) and the resources around it (routes, consumers, crons). */
+import * as path from "node:path";
+import { type LocalMigration, MIGRATOR, MIGRATOR_SCRIPT } from "./localMigrations";
+import { Evaluation, RegisteredResource, reveal } from "./evaluate";
+import { kindOf, MINIFLARE_GROUPS, type MiniflareGroups } from "../config/bindingKinds";
+import { RESOURCE_TYPE, type RegisteredScriptInputs } from "../config/resourceTypes";
+import { classesAfter, type MigrationStep } from "../components/do-migrations";
+
+const T = RESOURCE_TYPE;
+
+export interface LocalWorker {
+  key: string;
+  scriptName: string;
+  /** Direct URL of this worker alone. */
+  url: string;
+  /** Hostnames routed to it on the entry URL (by Host header). */
+  hosts: string[];
+  /** Binding name → type, as sent. */
+  bindings: Record<string, string>;
+}
+
+/** The type of a resource's parent, from its URN (`...::<parentType>$<type>::<name>`). */
+export function parentType(r: RegisteredResource): string {
+  return r.parent.split("::")[2]?.split("$").pop() ?? "";
+}
+
+/** Each registered script as Miniflare options, plus the notices of what is not emulated. */
+export function buildWorkers(root: string, evaluation: Evaluation, notice: (line: string) => void): { workers: (LocalWorker & { options: Record<string, unknown> })[] } {
+  const resources = evaluation.resources;
+  for (const cmd of resources.filter((r) => r.type === T.command)) {
+    const parent = parentType(cmd);
+    // A Database's migrations command: applied in-process (see localMigrations).
+    if (parent === "workers-stack:index:Database") continue;
+    // Durable Object migrations: under mocks the script is new, so its upload carries the whole history.
+    if (parent === "workers-stack:index:DurableObjectMigrations") continue;
+    if (parent === "workers-stack:index:TelegramWebhook")
+      notice(`Telegram webhook ${cmd.name} is not set locally (Telegram needs a public URL): POST updates to the bot's /telegram/webhook yourself`);
+    else notice(`command ${cmd.name} is not emulated locally: ${String(cmd.inputs.create ?? "")}`);
+  }
+  const context = scriptContext(resources);
+  for (const [script, crons] of context.crons)
+    notice(`cron ${crons.join(", ")} of ${script} is declared but not fired locally (call its scheduled handler yourself)`);
+  const workers: (LocalWorker & { options: Record<string, unknown> })[] = [];
+  for (const script of resources.filter((r) => r.type === T.script)) workers.push(workerOptions(root, script, context, notice));
+  return { workers };
+}
+
+/** What the other resources say about each script: routes, queue consumers, crons, SQLite classes. */
+export interface ScriptContext {
+  routes: Map<string, string[]>;
+  consumers: Map<string, Record<string, Record<string, unknown>>>;
+  crons: Map<string, string[]>;
+  sqliteClasses: Set<string>;
+}
+
+export function scriptContext(resources: RegisteredResource[]): ScriptContext {
+  const ofType = (t: string) => resources.filter((r) => r.type === t).map((r) => ({ ...r, inputs: reveal(r.inputs) as Record<string, any> }));
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
+  const routes = new Map<string, string[]>();
+  for (const r of ofType(T.route)) push(routes, String(r.inputs.script), String(r.inputs.pattern));
+  for (const r of ofType(T.customDomain)) push(routes, String(r.inputs.service), `${r.inputs.hostname}/*`);
+  const queueNames = new Map(ofType(T.queue).map((q) => [q.id, String(q.inputs.queueName)]));
+  const consumers = new Map<string, Record<string, Record<string, unknown>>>();
+  for (const c of ofType(T.consumer)) {
+    const script = String(c.inputs.scriptName);
+    const settings = (c.inputs.settings ?? {}) as Record<string, number | undefined>;
+    const options: Record<string, unknown> = {
+      ...(settings.batchSize !== undefined ? { maxBatchSize: settings.batchSize } : {}),
+      ...(settings.maxWaitTimeMs !== undefined ? { maxBatchTimeout: Math.ceil(settings.maxWaitTimeMs / 1000) } : {}),
+      ...(settings.maxRetries !== undefined ? { maxRetries: settings.maxRetries } : {}),
+      ...(settings.retryDelay !== undefined ? { retryDelay: settings.retryDelay } : {}),
+      ...(c.inputs.deadLetterQueue ? { deadLetterQueue: c.inputs.deadLetterQueue } : {}),
+    };
+    consumers.set(script, { ...consumers.get(script), [queueNames.get(String(c.inputs.queueId)) ?? String(c.inputs.queueId)]: options });
+  }
+  const crons = new Map<string, string[]>();
+  for (const t of ofType(T.cron)) crons.set(String(t.inputs.scriptName), (t.inputs.schedules as { cron: string }[]).map((x) => x.cron));
+  // The classes each script has after the migrations its upload carries (SQLite-backed or not).
+  const sqliteClasses = new Set(
+    ofType(T.script).flatMap((s) => {
+      const steps = ((reveal(s.inputs.migrations) as { steps?: MigrationStep[] } | undefined)?.steps ?? []);
+      return [...classesAfter(steps)].filter(([, storage]) => storage !== "kv").map(([c]) => c);
+    }),
+  );
+  return { routes, consumers, crons, sqliteClasses };
+}
+
+export function workerOptions(
+  root: string,
+  script: RegisteredResource,
+  context: ScriptContext,
+  notice: (l: string) => void,
+): LocalWorker & { options: Record<string, unknown> } {
+  const inputs = reveal(script.inputs) as RegisteredScriptInputs;
+  const scriptName = String(inputs.scriptName);
+  const groups = Object.fromEntries(MINIFLARE_GROUPS.map((g) => [g, {}])) as unknown as MiniflareGroups;
+  const types: Record<string, string> = {};
+  for (const b of inputs.bindings ?? []) {
+    types[b.name] = b.type;
+    const kind = kindOf(b.type);
+    if (kind) kind.miniflare(b, groups, context);
+    else notice(`binding ${b.name} (${b.type}) of ${scriptName} is not emulated locally`);
+  }
+  const patterns = context.routes.get(scriptName) ?? [];
+  return {
+    key: script.name,
+    scriptName,
+    url: "",
+    hosts: patterns.map((p) => p.replace(/\/\*$/, "")),
+    bindings: types,
+    options: {
+      name: scriptName,
+      // Module names are taken relative to rootPath; it must hold the bundle.
+      rootPath: root,
+      modules: true,
+      // contentFile is relative to the working directory the program ran in (as for the provider).
+      scriptPath: path.resolve(process.cwd(), String(inputs.contentFile)),
+      compatibilityDate: inputs.compatibilityDate,
+      compatibilityFlags: inputs.compatibilityFlags ?? [],
+      ...groups,
+      queueConsumers: context.consumers.get(scriptName) ?? {},
+      cronTriggers: context.crons.get(scriptName) ?? [],
+      routes: patterns,
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    },
+  };
+}
+
+/** Name of the local stand-in for "no worker is routed to this hostname". */
+export const NO_ROUTE_WORKER = "workers-stack-no-route";
+
+/**
+ * The worker that answers a Host no route matches: 404 and the hostnames that are routed, as
+ * Cloudflare runs no worker for it (there the request would go to the origin, or fail in DNS).
+ */
+export function noRouteWorker(hosts: string[]): Record<string, unknown> {
+  const body = JSON.stringify(hosts);
+  return {
+    name: NO_ROUTE_WORKER,
+    modules: true,
+    compatibilityDate: "2025-01-01",
+    script: `const HOSTS = ${body};
+export default {
+  fetch(request) {
+    const host = new URL(request.url).host;
+    return new Response("workers-stack: no worker is routed to host " + host + " on this stack (Cloudflare would not run one either).\\nRouted hostnames: " + (HOSTS.join(", ") || "none") + "\\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "x-workers-stack": "no-route" } });
+  },
+};`,
+  };
+}
+
+/** The Miniflare options of a stack: the no-route worker first, its workers, the migrator last. */
+export function miniflareOptions(port: number, stateDir: string, workers: Record<string, unknown>[], migrations: LocalMigration[], hosts: string[]) {
+  const { convertV4MiniflareOptions, Log, LogLevel } = miniflare();
+  return convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port,
+    resourcePersistencePath: path.join(stateDir, "v3"),
+    log: new Log(LogLevel.WARN),
+    // The real `request.cf` would be fetched from Cloudflare: use Miniflare's placeholder.
+    cf: false,
+    workers: [
+      // First: Miniflare sends a request no route matches to its first worker, while Cloudflare
+      // runs no worker for a hostname without a route — so the first one answers 404.
+      noRouteWorker(hosts),
+      ...workers,
+      // Last: it serves no route.
+      ...(migrations.length
+        ? [{ name: MIGRATOR, modules: true, script: MIGRATOR_SCRIPT, compatibilityDate: "2025-01-01", d1Databases: Object.fromEntries(migrations.map((m) => [m.key, m.id])), unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }]
+        : []),
+    ],
+  } as Parameters<typeof convertV4MiniflareOptions>[0]);
+}
+
+/** Miniflare, loaded on first use (see evaluate.ts: loading it overlaps the evaluation). */
+export function miniflare(): typeof import("miniflare") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("miniflare");
+}
