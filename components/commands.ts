@@ -12,10 +12,10 @@
 import * as path from "node:path";
 
 /** The scripts, absolute; commands name them relative to the working directory (`relativeToCwd`). */
-export const MIGRATE_SCRIPT = path.join(__dirname, "..", "scripts", "d1-migrate.js");
-export const TELEGRAM_SCRIPT = path.join(__dirname, "..", "scripts", "telegram-webhook.js");
+export const MIGRATE_SCRIPT = path.join(__dirname, "d1-migrate.js");
+export const TELEGRAM_SCRIPT = path.join(__dirname, "telegram-webhook.js");
 
-/** What `scripts/d1-migrate.js` is told, in either mode. */
+/** What `components/d1-migrate.js` is told, in either mode. */
 export interface MigrateOptions {
   /** Physical D1 name (`<app>-<key><suffix>`). */
   database: string;

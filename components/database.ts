@@ -41,7 +41,7 @@ export interface DatabaseArgs {
  * The migrations run as a `command.local.Command` (nothing runs during preview) whose triggers are
  * the database id and a hash of the migration files: it runs once when the database is created,
  * again whenever a migration file is added or changed, and never otherwise. It runs our
- * `scripts/d1-migrate.js --remote`, which uses wrangler's own `d1_migrations` history and records
+ * `components/d1-migrate.js --remote`, which uses wrangler's own `d1_migrations` history and records
  * a Time Travel bookmark first.
  */
 export class Database extends pulumi.ComponentResource {

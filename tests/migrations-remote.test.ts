@@ -1,5 +1,5 @@
 /**
- * The remote path of `scripts/d1-migrate.js` (what `pulumi up` runs), against a local fake of the
+ * The remote path of `components/d1-migrate.js` (what `pulumi up` runs), against a local fake of the
  * D1 HTTP API that wrangler is pointed at with CLOUDFLARE_API_BASE_URL: a Time Travel bookmark is
  * recorded first and the migrations are applied through `/query`; without a bookmark nothing is
  * migrated; the token goes only to the API (as a Bearer header), never to the output.
@@ -75,7 +75,7 @@ function migrateRemote(fake: FakeD1): Promise<{ status: number; output: string }
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["scripts/d1-migrate.js", "--database", "tg-main-staging", "--id", DB_ID, "--migrations", "migrations/main", "--remote"],
+      ["components/d1-migrate.js", "--database", "tg-main-staging", "--id", DB_ID, "--migrations", "migrations/main", "--remote"],
       {
         cwd: ROOT,
         encoding: "utf8",
@@ -89,7 +89,7 @@ function migrateRemote(fake: FakeD1): Promise<{ status: number; output: string }
 
 const tables = (db: DatabaseSync) => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
 
-describe("D1 migrations through scripts/d1-migrate.js --remote (a local fake of the D1 API)", function () {
+describe("D1 migrations through components/d1-migrate.js --remote (a local fake of the D1 API)", function () {
   this.timeout(240_000);
   let fake: FakeD1;
   beforeEach(async () => (fake = await fakeD1()));
@@ -130,7 +130,7 @@ describe("D1 migrations through scripts/d1-migrate.js --remote (a local fake of 
     const r = await new Promise<{ status: number; output: string }>((resolve) => {
       execFile(
         process.execPath,
-        ["scripts/d1-migrate.js", "--database", "tg-main-staging", "--id", DB_ID, "--migrations", "migrations/main", "--remote"],
+        ["components/d1-migrate.js", "--database", "tg-main-staging", "--id", DB_ID, "--migrations", "migrations/main", "--remote"],
         { cwd: ROOT, encoding: "utf8", env: { ...process.env, CLOUDFLARE_API_BASE_URL: fake.base, CLOUDFLARE_API_TOKEN: "wrong-token-0123456789", CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CI: "true" } },
         (err, stdout, stderr) => resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
       );

@@ -13,7 +13,7 @@ import { ROOT } from "./helpers";
 const DB_ID = "5b0c5e4e-3f7a-4d2b-9c1e-2a6f8d9e0b11";
 
 function migrate(persist: string, migrations: string, name = "tg-main-test") {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts/d1-migrate.js"), "--database", name, "--id", DB_ID, "--migrations", migrations, "--local", "--persist-to", persist], {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "components/d1-migrate.js"), "--database", name, "--id", DB_ID, "--migrations", migrations, "--local", "--persist-to", persist], {
     cwd: ROOT,
     encoding: "utf8",
   });
@@ -38,7 +38,7 @@ interface D1Like {
   batch(stmts: unknown[]): Promise<unknown>;
 }
 
-describe("D1 migrations through scripts/d1-migrate.js --local", function () {
+describe("D1 migrations through components/d1-migrate.js --local", function () {
   this.timeout(180_000);
   let tmp: string;
   beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ws-migrate-"))));
@@ -110,7 +110,7 @@ describe("D1 migrations through scripts/d1-migrate.js --local", function () {
   });
 
   it("refuse bad usage and a remote run without credentials, before calling wrangler", () => {
-    const script = path.join(ROOT, "scripts/d1-migrate.js");
+    const script = path.join(ROOT, "components/d1-migrate.js");
     const noMode = spawnSync(process.execPath, [script, "--database", "x", "--id", DB_ID, "--migrations", "migrations/main"], { cwd: ROOT, encoding: "utf8" });
     assert.equal(noMode.status, 2);
     assert.match(noMode.stderr, /exactly one of --remote and --local/);
@@ -124,7 +124,7 @@ describe("D1 migrations through scripts/d1-migrate.js --local", function () {
 
   it("mask credential values in what it prints", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { mask } = require("../scripts/d1-migrate.js") as { mask(s: string): string };
+    const { mask } = require("../components/d1-migrate.js") as { mask(s: string): string };
     const saved = process.env.CLOUDFLARE_API_TOKEN;
     process.env.CLOUDFLARE_API_TOKEN = "tok-1234567890-secret";
     try {
@@ -137,7 +137,7 @@ describe("D1 migrations through scripts/d1-migrate.js --local", function () {
 
   it("parse the Time Travel bookmark wrangler prints", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parseBookmark } = require("../scripts/d1-migrate.js") as { parseBookmark(s: string): string | undefined };
+    const { parseBookmark } = require("../components/d1-migrate.js") as { parseBookmark(s: string): string | undefined };
     assert.equal(parseBookmark('{\n  "bookmark": "00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683",\n  "timestamp": "2026-11-22T10:00:00Z"\n}'), "00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683");
     assert.equal(parseBookmark("✘ [ERROR] not found"), undefined);
   });

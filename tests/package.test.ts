@@ -151,7 +151,7 @@ describe("the workers-stack package", () => {
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     it("ships compiled JavaScript with declarations, the deploy-time scripts and the CLI; no tests, examples or sources", () => {
-      for (const f of ["dist/lib.js", "dist/lib.d.ts", "dist/program.js", "dist/cli/workers-stack.js", "dist/scripts/d1-migrate.js", "dist/scripts/telegram-webhook.js", "dist/components/do-migrations.js", "dist/components/stack.d.ts", "package.json", "README.md"])
+      for (const f of ["dist/lib.js", "dist/lib.d.ts", "dist/program.js", "dist/cli/workers-stack.js", "dist/components/d1-migrate.js", "dist/components/telegram-webhook.js", "dist/components/do-migrations.js", "dist/components/stack.d.ts", "package.json", "README.md"])
         assert.ok(files.includes(f), `${f} is not in the tarball`);
       const unwanted = files.filter((f) => /^(tests|examples|workers|migrations|smoke|docs|\.github)\//.test(f) || (/\.ts$/.test(f) && !f.endsWith(".d.ts")) || /(^|\/)Pulumi\.[^/]*yaml$/.test(f) || /bench|corpus|fixtures/.test(f));
       assert.deepEqual(unwanted, []);
@@ -195,7 +195,7 @@ describe("the workers-stack package", () => {
       const migrate = ev.resources.find((x) => x.type === TYPES.command && JSON.stringify(x.inputs).includes("d1-migrate.js"));
       assert.ok(migrate, "no migration command");
       const scriptPath = /[^\s"']*d1-migrate\.js/.exec(JSON.stringify(migrate.inputs))![0];
-      assert.ok(scriptPath.includes("node_modules/workers-stack/dist/scripts/"), scriptPath);
+      assert.ok(scriptPath.includes("node_modules/workers-stack/dist/components/"), scriptPath);
       assert.ok(fs.existsSync(path.resolve(project, scriptPath)), `${scriptPath} does not exist from the project`);
       assert.ok(script_.dependencies.includes(migrate.urn), "the worker does not wait for the migrations");
     });

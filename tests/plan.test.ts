@@ -117,13 +117,13 @@ describe("local runner helpers", () => {
     assert.deepEqual(parseDevVars('# comment\nA=1\nexport B = "two words"\nC=\'x=y\'\n\nbad line\n'), { A: "1", B: "two words", C: "x=y" });
   });
   it("turn the program's remote migration command into the local one, and nothing else", () => {
-    const interpreter = ["node", "scripts/d1-migrate.js", "--database", "d", "--id", "i", "--migrations", "m"];
+    const interpreter = ["node", "components/d1-migrate.js", "--database", "d", "--id", "i", "--migrations", "m"];
     assert.deepEqual(localMigrationArgs({ interpreter, create: "--remote" }, "/state"), [
-      "scripts/d1-migrate.js", "--database", "d", "--id", "i", "--migrations", "m", "--local", "--persist-to", "/state",
+      "components/d1-migrate.js", "--database", "d", "--id", "i", "--migrations", "m", "--local", "--persist-to", "/state",
     ]);
     assert.equal(localMigrationArgs({ interpreter: ["rm", "-rf", "/"], create: "--remote" }, "/state"), undefined);
     assert.equal(localMigrationArgs({ interpreter, create: "--remote; rm -rf /" }, "/state"), undefined);
-    assert.equal(localMigrationArgs({ create: "node scripts/d1-migrate.js --database d --id i --migrations m --remote" }, "/state"), undefined, "a shell string is not ours");
+    assert.equal(localMigrationArgs({ create: "node components/d1-migrate.js --database d --id i --migrations m --remote" }, "/state"), undefined, "a shell string is not ours");
   });
 });
 

@@ -65,12 +65,12 @@ describe("security: deploy-time commands run without a shell", () => {
   it("the local runner reads back only our own migration argv", () => {
     const interpreter = migrateInterpreter({ database: "d", id: "i", migrations: "m" });
     assert.deepEqual(parseMigrateCommand({ interpreter, create: "--remote" }, "/s")?.slice(-3), ["--local", "--persist-to", "/s"]);
-    assert.equal(parseMigrateCommand({ interpreter: ["/bin/sh", "-c"], create: "node scripts/d1-migrate.js --remote" }, "/s"), undefined);
+    assert.equal(parseMigrateCommand({ interpreter: ["/bin/sh", "-c"], create: "node components/d1-migrate.js --remote" }, "/s"), undefined);
     assert.equal(parseMigrateCommand({ interpreter: ["node", "scripts/evil.js"], create: "--remote" }, "/s"), undefined);
     assert.equal(parseMigrateCommand({ interpreter: [...interpreter, 1], create: "--remote" }, "/s"), undefined);
     assert.equal(parseMigrateCommand({ interpreter: ["python3", ...interpreter.slice(1)], create: "--remote" }, "/s"), undefined, "only node runs it");
     assert.equal(parseMigrateCommand({ interpreter: ["node"], create: "--remote" }, "/s"), undefined, "no script");
-    assert.equal(parseMigrateCommand({ interpreter: "node scripts/d1-migrate.js", create: "--remote" }, "/s"), undefined, "a string is not an argv");
+    assert.equal(parseMigrateCommand({ interpreter: "node components/d1-migrate.js", create: "--remote" }, "/s"), undefined, "a string is not an argv");
   });
 
   it("the migrations hash covers the .sql files by name and bytes, nothing else", () => {
@@ -94,7 +94,7 @@ describe("security: deploy-time commands run without a shell", () => {
   });
 
   it("d1-migrate refuses values that are not what they claim to be", () => {
-    const { parseArgs } = require("../scripts/d1-migrate.js") as { parseArgs(a: string[]): unknown };
+    const { parseArgs } = require("../components/d1-migrate.js") as { parseArgs(a: string[]): unknown };
     const base = { database: "tg-main", id: "8d3c5a1e-0b7f-4c2a-9e6d-3f1b2a4c5d6e", migrations: "migrations/main" };
     const argv = (o: Record<string, string>) => ["--database", o.database!, "--id", o.id!, "--migrations", o.migrations!, "--remote"];
     assert.doesNotThrow(() => parseArgs(argv(base)));
@@ -248,7 +248,7 @@ describe("security: the bot token only travels over https", () => {
     new Promise<{ code: number; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ["scripts/telegram-webhook.js", "delete"],
+        ["components/telegram-webhook.js", "delete"],
         { cwd: ROOT, encoding: "utf8", env: { ...process.env, TELEGRAM_API_BASE: base, TELEGRAM_BOT_TOKEN: "123456:secret-token-value" } },
         (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }),
       );

@@ -41,7 +41,7 @@ describe("reference stacks under the mock runtime", () => {
       hash.update(f).update("\0").update(fs.readFileSync(path.join(ROOT, "migrations/main", f))).update("\0");
     assert.deepEqual(cmd.inputs, {
       // An argument vector run without a shell (the default interpreter would be /bin/sh -c).
-      interpreter: ["node", "scripts/d1-migrate.js", "--database", "tg-main-staging", "--id", d1.id, "--migrations", "migrations/main"],
+      interpreter: ["node", "components/d1-migrate.js", "--database", "tg-main-staging", "--id", d1.id, "--migrations", "migrations/main"],
       create: "--remote",
       triggers: [d1.id, hash.digest("hex")],
       environment: { CLOUDFLARE_ACCOUNT_ID: TEST_IDS.accountId },

@@ -81,8 +81,8 @@ describe("Telegram webhook resource", function () {
     const ev = await evaluate("staging");
     const cmd = one(ev, COMMAND, "bot-telegram");
     const inputs = cmd.inputs as any;
-    // An argument vector run without a shell: node scripts/telegram-webhook.js set|delete.
-    assert.deepEqual(inputs.interpreter, ["node", "scripts/telegram-webhook.js"]);
+    // An argument vector run without a shell: node components/telegram-webhook.js set|delete.
+    assert.deepEqual(inputs.interpreter, ["node", "components/telegram-webhook.js"]);
     assert.equal(inputs.create, "set");
     assert.equal(inputs.update, "set");
     assert.equal(inputs.delete, "delete");
@@ -129,7 +129,7 @@ describe("Telegram webhook resource", function () {
   });
 
   it("fails the command when Telegram refuses, without printing the token", async () => {
-    const r = await exec(process.execPath, ["scripts/telegram-webhook.js", "set"], {
+    const r = await exec(process.execPath, ["components/telegram-webhook.js", "set"], {
       TELEGRAM_API_BASE: `${telegram.base}/nope`,
       TELEGRAM_BOT_TOKEN: "123:secret-token",
       TELEGRAM_WEBHOOK_SECRET: "s",

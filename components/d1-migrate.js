@@ -4,8 +4,8 @@
  * Applies a folder of D1 migrations with wrangler's own migration runner, so the history lives in
  * wrangler's `d1_migrations` table and stays compatible with teams coming from `wrangler d1`.
  *
- *   node scripts/d1-migrate.js --database <name> --id <database-id> --migrations <dir> --remote
- *   node scripts/d1-migrate.js --database <name> --id <database-id> --migrations <dir> --local [--persist-to <dir>]
+ *   node components/d1-migrate.js --database <name> --id <database-id> --migrations <dir> --remote
+ *   node components/d1-migrate.js --database <name> --id <database-id> --migrations <dir> --local [--persist-to <dir>]
  *
  * `pulumi up` runs the --remote form (a command.local.Command per database); the local runner and
  * the tests run the --local form: the same script, the same wrangler, the same files.

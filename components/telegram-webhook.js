@@ -5,8 +5,8 @@
  * `telegram:` (a command.local.Command per bot), so the webhook URL and its secret_token are always
  * the ones the worker was deployed with.
  *
- *   node scripts/telegram-webhook.js set      # setWebhook(url, secret_token, allowed_updates)
- *   node scripts/telegram-webhook.js delete   # deleteWebhook
+ *   node components/telegram-webhook.js set      # setWebhook(url, secret_token, allowed_updates)
+ *   node components/telegram-webhook.js delete   # deleteWebhook
  *
  * Everything comes from the environment, never from arguments (they would show in `ps` and logs):
  *   TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET (set only), TELEGRAM_WEBHOOK_URL (set only),
