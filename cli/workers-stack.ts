@@ -31,7 +31,7 @@ function script(load: () => { main: Main; onMainError?: (e: unknown) => number |
 export const COMMANDS: Record<string, Command> = {
   start: {
     summary: "run a stack locally in workerd (Pulumi's mock runtime, no account needed)",
-    usage: "workers-stack start [--stack staging] [--project <dir>] [--fresh] [--port 8787] [--state <dir>]",
+    usage: "workers-stack start [--stack staging] [--project <dir>] [--fresh] [--port 8787] [--state <dir>] [--watch | --no-watch]",
     details: [
       "Evaluates the program for the stack, applies its D1 migrations locally and serves every worker",
       "with exactly the bindings it would get on Cloudflare. Hostnames on --port by Host header.",
@@ -71,7 +71,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   promote: {
     summary: "preview, up, validate, smoke staging, then production; each stage a gate",
-    usage: "workers-stack promote [--dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--cwd <project dir>]",
+    usage: "workers-stack promote [--dry-run] [--stage-only | --prod-only] [--skip-smoke] [--attempts 3] [--base-url <url>] [--cwd <project dir>]",
     details: ["Needs the Pulumi CLI and CLOUDFLARE_API_TOKEN (not for --dry-run). Exits 1 when a stage fails, 2 on a usage error."],
     run: script(() => require("../scripts/promote") as typeof import("../scripts/promote")),
   },

@@ -324,6 +324,13 @@ describe("Durable Object migrations", () => {
       assert.deepEqual(r.migrations, { oldTag: "v1", newTag: "v2", steps: [{ newClasses: ["Presence"] }] });
       assert.deepEqual([...fake.scripts.get(script)!.classes], [["Counter", "sqlite"], ["Presence", "kv"]]);
 
+      // 4b. right after that migration, a change of a var only (same code): the command runs again
+      // (the trigger covers every declared input, not just the code) and nothing is re-sent.
+      writeProject(dir, { vars: { MODE: "b" }, durableObjects: { Counter: {}, Presence: { sqlite: false } }, durableObjectMigrations: v2, bindings: { COUNTER: { durableObject: "Counter" }, PRESENCE: { durableObject: "Presence" } } }, CODE(3, ["Counter", "Presence"]));
+      r = await up(dir, fake, r.state);
+      assert.equal(r.uploaded, true);
+      assert.equal(r.migrations, undefined);
+
       // 5. a rename keeps the data (storage follows the class).
       const v3 = [...v2, { tag: "v3", renamedClasses: [{ from: "Counter", to: "Tally" }] }];
       writeProject(dir, { durableObjects: { Tally: {}, Presence: { sqlite: false } }, durableObjectMigrations: v3, bindings: { TALLY: { durableObject: "Tally" }, PRESENCE: { durableObject: "Presence" } } }, CODE(4, ["Tally", "Presence"]));
@@ -343,7 +350,7 @@ describe("Durable Object migrations", () => {
       r = await up(dir, fake, r.state);
       assert.equal(r.uploaded, true);
       assert.equal(r.migrations, undefined);
-      assert.equal(fake.scripts.get(script)?.uploads, 6);
+      assert.equal(fake.scripts.get(script)?.uploads, 7);
     });
 
     it("adopts a script wrangler already migrated to v3 without replaying anything", async () => {
