@@ -65,7 +65,10 @@ export function main(declared: Declared = {}): StackOutputs {
   }
   if (issues.length) throw new pulumi.RunError(new ConfigError(plan.stack, issues).message);
   const apiToken = new pulumi.Config("cloudflare").getSecret("apiToken");
-  const stack = new Stack(plan.app, { plan, projectRoot: root, bundles, ...(apiToken ? { apiToken } : {}) });
+  // Durable Object hosts' live migration tags are read under the real engine only (never under
+  // the mocks of the tests and the local runner, unless a test asks for it against a fake API).
+  const readLiveTags = !underMocks() || process.env.WORKERS_STACK_READ_LIVE_TAGS === "1";
+  const stack = new Stack(plan.app, { plan, projectRoot: root, bundles, readLiveTags, ...(apiToken ? { apiToken } : {}) });
   return stack.outputs;
 }
 
@@ -87,4 +90,9 @@ function declaredSource(declared: Declared): ConfigSource {
       })),
     );
   return { ...source, ...(declared.system !== undefined ? { system: declared.system } : {}), ...(declared.stack !== undefined ? { stackSettings: declared.stack } : {}) };
+}
+
+/** True under `pulumi.runtime.setMocks` (the tests, the local runner): its monitor is the SDK's MockMonitor. */
+function underMocks(): boolean {
+  return (pulumi.runtime.getMonitor() as { constructor?: { name?: string } } | undefined)?.constructor?.name === "MockMonitor";
 }

@@ -9,7 +9,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedMigrationStep } from "../config/doMigrations";
-import { classesAfter, pendingMigrations } from "./do-migrations";
+import { classesAfter, pendingMigrations, readMigrationTag } from "./do-migrations";
 
 export { classesAfter, pendingMigrations };
 
@@ -48,6 +48,16 @@ export interface DurableObjectMigrationsArgs extends DoMigrationsArgs {
   upload: pulumi.Input<Record<string, unknown>>;
   /** @default the environment's CLOUDFLARE_API_TOKEN */
   apiToken?: pulumi.Input<string>;
+  /**
+   * Also read the script's migration tag while the program runs and make it part of the trigger.
+   * After an `up` that applied a step, the next `up` then runs the command again (one upload
+   * without migrations) instead of keeping that step as the script's input, which a later
+   * re-upload no declared change causes (a drift repair, `--target`) would send again (10079).
+   * `preview` shows the exact steps to send. Without a token or when the read fails, the trigger
+   * is the upload's hash alone.
+   * @default false
+   */
+  readLiveTag?: boolean;
 }
 
 /**
@@ -67,19 +77,33 @@ export class DurableObjectMigrations extends pulumi.ComponentResource {
     super("workers-stack:index:DurableObjectMigrations", name, {}, opts);
     const { interpreter, create } = doMigrationsCommand({ accountId: args.accountId, scriptName: args.scriptName, history: args.history });
     const fingerprint = pulumi.output(args.upload).apply((u) => sha256(stableJson(u)));
+    const liveTag = args.readLiveTag ? readLiveTag(args) : undefined;
     this.command = new command.local.Command(
       name,
       {
         interpreter,
         create,
-        // Replaced (so run again) whenever the upload changes; the history is in `create`.
-        triggers: [fingerprint],
+        // Replaced (so run again) whenever the upload changes — or the live tag, when read; the
+        // history is in `create`.
+        triggers: liveTag ? [fingerprint, liveTag] : [fingerprint],
         ...(args.apiToken ? { environment: { CLOUDFLARE_API_TOKEN: pulumi.secret(args.apiToken) } } : {}),
       },
       { parent: this },
     );
     this.migrations = this.command.stdout.apply((out) => parseMigrations(out));
-    if (pulumi.runtime.isDryRun())
+    if (pulumi.runtime.isDryRun() && liveTag)
+      liveTag.apply((tag) => {
+        if (tag === UNREAD) return;
+        let said: string;
+        try {
+          const pending = pendingMigrations(args.history, tag || undefined, args.scriptName);
+          said = pending ? `sends ${JSON.stringify(pending)}` : `sends none (the script is at ${tag})`;
+        } catch (e) {
+          said = `will stop: ${(e as Error).message}`;
+        }
+        void pulumi.log.info(`Durable Object migrations of ${args.scriptName}: ${said}`, this);
+      });
+    else if (pulumi.runtime.isDryRun())
       void pulumi.log.info(
         `Durable Object migrations of ${args.scriptName}: computed during \`up\` from the script's current tag on Cloudflare ` +
           `(declared: ${args.history.map((s) => s.tag).join(" → ")}); only the steps after that tag are sent, so the value shows as unknown here`,
@@ -87,6 +111,23 @@ export class DurableObjectMigrations extends pulumi.ComponentResource {
       );
     this.registerOutputs({ migrations: this.migrations });
   }
+}
+
+/** The trigger value when the tag could not be read. */
+const UNREAD = "(not read)";
+
+/** The script's live migration tag ("" for none), or UNREAD without a token or on an error (said as a warning). */
+function readLiveTag(args: DurableObjectMigrationsArgs): pulumi.Output<string> {
+  return pulumi.output(args.apiToken ?? process.env.CLOUDFLARE_API_TOKEN ?? "").apply(async (token) => {
+    if (!token) return UNREAD;
+    const apiBase = process.env.CLOUDFLARE_API_BASE_URL || "https://api.cloudflare.com/client/v4";
+    try {
+      return (await readMigrationTag({ apiBase, accountId: args.accountId, scriptName: args.scriptName, token })) ?? "";
+    } catch (e) {
+      void pulumi.log.warn(`Durable Object migrations of ${args.scriptName}: the tag could not be read now (${(e as Error).message}); the command reads it during up`);
+      return UNREAD;
+    }
+  });
 }
 
 /** The command's stdout as a WorkersScript `migrations` input. */

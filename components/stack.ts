@@ -26,6 +26,12 @@ export interface StackArgs {
    * @default the environment's CLOUDFLARE_API_TOKEN
    */
   apiToken?: pulumi.Input<string>;
+  /**
+   * Read each Durable Object host's migration tag on Cloudflare while the program runs (so a
+   * migration applied by the last `up` re-runs the migrations command). Off under mocks.
+   * @default false
+   */
+  readLiveTags?: boolean;
 }
 
 /** What a user needs after `pulumi up`. */
@@ -148,6 +154,7 @@ export class Stack extends pulumi.ComponentResource {
         dependsOn,
         durableObjectMigrations: w.durableObjectMigrations,
         ...(args.apiToken ? { apiToken: args.apiToken } : {}),
+        readLiveTag: args.readLiveTags ?? false,
         workflows: w.workflows,
         crons: w.crons,
         consumers: w.consumers.map(({ queue, deadLetterQueue, ...settings }) => ({

@@ -50,6 +50,8 @@ export interface WorkerArgs {
   durableObjectMigrations?: PlannedMigrationStep[];
   /** @default the environment's CLOUDFLARE_API_TOKEN (for reading the migration tag) */
   apiToken?: pulumi.Input<string>;
+  /** Read the script's migration tag while the program runs (see `DurableObjectMigrations`). @default false */
+  readLiveTag?: boolean;
   /** Workflows the script hosts (each a `cloudflare.Workflow` created after the script). @default [] */
   workflows?: { key: string; name: string; className: string }[];
   /** Queues the script consumes (each a `cloudflare.QueueConsumer` created after the script). @default [] */
@@ -106,6 +108,7 @@ export class Worker extends pulumi.ComponentResource {
           history: args.durableObjectMigrations,
           upload: upload as unknown as Record<string, unknown>,
           ...(args.apiToken ? { apiToken: args.apiToken } : {}),
+          readLiveTag: args.readLiveTag ?? false,
         },
         { parent: this },
       );

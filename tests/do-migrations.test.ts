@@ -150,8 +150,16 @@ interface UpState {
  * command runs (as the engine runs it: `interpreter` + `create`, no shell) when it is new or its
  * inputs changed, else keeps its old stdout; the script is uploaded when any of its inputs changed.
  */
-async function up(dir: string, fake: FakeCloudflare, prev?: UpState): Promise<{ state: UpState; uploaded: boolean; migrations: unknown }> {
-  const ev = await evaluate("staging", { root: dir, secrets: {} });
+async function up(dir: string, fake: FakeCloudflare, prev?: UpState, o: { readLiveTags?: boolean; forceUpload?: boolean } = {}): Promise<{ state: UpState; uploaded: boolean; migrations: unknown }> {
+  // With readLiveTags the program reads the live tag while it runs, as under the real engine.
+  const saved = { ...process.env };
+  if (o.readLiveTags) Object.assign(process.env, { WORKERS_STACK_READ_LIVE_TAGS: "1", CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_API_BASE_URL: fake.base });
+  const ev = await evaluate("staging", { root: dir, secrets: {} }).finally(() => {
+    for (const k of ["WORKERS_STACK_READ_LIVE_TAGS", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_BASE_URL"]) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
   assert.equal(ev.error, undefined, ev.error?.message);
   const cmd = reveal(one(ev, TYPES.command, "api-do-migrations").inputs) as { interpreter: string[]; create: string; triggers: unknown[] };
   const commandKey = stableJson({ create: cmd.create, interpreter: cmd.interpreter, triggers: cmd.triggers });
@@ -168,7 +176,8 @@ async function up(dir: string, fake: FakeCloudflare, prev?: UpState): Promise<{ 
   const migrations = parseMigrations(stdout);
   const scriptKey = stableJson({ ...script, migrations });
   const state = { commandKey, stdout, scriptKey };
-  if (prev && prev.scriptKey === scriptKey) return { state, uploaded: false, migrations };
+  // forceUpload: a re-upload no declared change causes (refresh found drift, `up --target`).
+  if (prev && prev.scriptKey === scriptKey && !o.forceUpload) return { state, uploaded: false, migrations };
   const res = await fetch(`${fake.base}/accounts/${ACCOUNT}/workers/scripts/${script.scriptName}`, {
     method: "PUT",
     headers: { authorization: `Bearer ${TOKEN}` },
@@ -351,6 +360,46 @@ describe("Durable Object migrations", () => {
       assert.equal(r.uploaded, true);
       assert.equal(r.migrations, undefined);
       assert.equal(fake.scripts.get(script)?.uploads, 7);
+    });
+
+    it("with the live tag read while the program runs, a drift repair right after a migration re-sends nothing", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-live-"));
+      fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "");
+      const script = "do-api-staging-live";
+      const v1 = [{ tag: "v1", newSqliteClasses: ["Counter"] }];
+      const v2 = [...v1, { tag: "v2", newClasses: ["Presence"] }];
+      const project = (history: typeof v2, classes: Record<string, { sqlite?: boolean }>) => {
+        writeProject(dir, { durableObjects: classes, durableObjectMigrations: history, bindings: Object.fromEntries(Object.keys(classes).map((c) => [c.toUpperCase(), { durableObject: c }])) }, CODE(1, Object.keys(classes)));
+        fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `config:\n  ${PROJECT}:stack:\n    suffix: -staging-live\n`);
+      };
+      project(v1, { Counter: {} });
+      let r = await up(dir, fake, undefined, { readLiveTags: true });
+      assert.deepEqual(r.migrations, { newTag: "v1", steps: [{ newSqliteClasses: ["Counter"] }] });
+      // The next up sees tag v1: the command runs once more and the script is uploaded without the step.
+      r = await up(dir, fake, r.state, { readLiveTags: true });
+      assert.equal(r.uploaded, true);
+      assert.equal(r.migrations, undefined);
+      // And then nothing.
+      r = await up(dir, fake, r.state, { readLiveTags: true });
+      assert.equal(r.uploaded, false);
+      // A new class, then a drift repair on the same commit: the step is not sent again.
+      project(v2, { Counter: {}, Presence: { sqlite: false } });
+      r = await up(dir, fake, r.state, { readLiveTags: true });
+      assert.deepEqual(r.migrations, { oldTag: "v1", newTag: "v2", steps: [{ newClasses: ["Presence"] }] });
+      r = await up(dir, fake, r.state, { readLiveTags: true, forceUpload: true });
+      assert.equal(r.uploaded, true);
+      assert.equal(r.migrations, undefined);
+      assert.equal(fake.scripts.get(script)?.tag, "v2");
+    });
+
+    it("without the live tag (under mocks by default), that drift repair would re-send the applied step and be refused", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-nolive-"));
+      writeProject(dir, { durableObjects: { Counter: {} }, durableObjectMigrations: [{ tag: "v1", newSqliteClasses: ["Counter"] }], bindings: { COUNTER: { durableObject: "Counter" } } }, CODE(1, ["Counter"]));
+      fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), `config:\n  ${PROJECT}:stack:\n    suffix: -staging-nolive\n`);
+      const r = await up(dir, fake);
+      const cmd = reveal(one(await evaluate("staging", { root: dir, secrets: {} }), TYPES.command, "api-do-migrations").inputs) as { triggers: unknown[] };
+      assert.equal(cmd.triggers.length, 1, "under mocks the tag is not read: the trigger is the upload's hash alone");
+      await assert.rejects(up(dir, fake, r.state, { forceUpload: true }), /10079/);
     });
 
     it("adopts a script wrangler already migrated to v3 without replaying anything", async () => {
