@@ -63,7 +63,9 @@ export const MINIFLARE_GROUPS = ["bindings", "d1Databases", "kvNamespaces", "ser
 
 /** What the rest of the registered stack says that a Miniflare option needs. */
 export interface MiniflareContext {
-  /** Durable Object classes with SQLite storage after the migrations their uploads carry. */
+  /** The script whose options are being built. */
+  self: string;
+  /** `<script>\0<class>` of each Durable Object class with SQLite storage after the migrations its script's upload carries. */
   sqliteClasses: Set<string>;
 }
 
@@ -269,7 +271,7 @@ export const BINDING_KINDS: KindTable = {
       p.worker === r.self
         ? { name: p.name, type: p.type, className: p.className }
         : { name: p.name, type: p.type, className: p.className, scriptName: r.scriptName(p.worker) },
-    miniflare: (b, m, ctx) => void (m.durableObjects[b.name] = { className: b.className, ...scriptNameOf(b), useSQLite: ctx.sqliteClasses.has(str(b.className)) }),
+    miniflare: (b, m, ctx) => void (m.durableObjects[b.name] = { className: b.className, ...scriptNameOf(b), useSQLite: ctx.sqliteClasses.has(`${b.scriptName ? str(b.scriptName) : ctx.self}\0${str(b.className)}`) }),
     wrangler: (b, w) =>
       void (w.config.durable_objects = { bindings: [...(w.config.durable_objects?.bindings ?? []), { name: b.name, class_name: b.className, ...(b.scriptName ? { script_name: b.scriptName } : {}) }] }),
     graph: (b, g) => g.edge(g.durableObject(b.scriptName, str(b.className)), b.name),

@@ -79,7 +79,7 @@ export function scriptContext(resources: RegisteredResource[]): ScriptContext {
   const sqliteClasses = new Set(
     ofType(T.script).flatMap((s) => {
       const steps = ((reveal(s.inputs.migrations) as { steps?: MigrationStep[] } | undefined)?.steps ?? []);
-      return [...classesAfter(steps)].filter(([, storage]) => storage !== "kv").map(([c]) => c);
+      return [...classesAfter(steps)].filter(([, storage]) => storage !== "kv").map(([c]) => `${String(s.inputs.scriptName)}\0${c}`);
     }),
   );
   return { routes, consumers, crons, sqliteClasses };
@@ -98,7 +98,7 @@ export function workerOptions(
   for (const b of inputs.bindings ?? []) {
     types[b.name] = b.type;
     const kind = kindOf(b.type);
-    if (kind) kind.miniflare(b, groups, context);
+    if (kind) kind.miniflare(b, groups, { ...context, self: scriptName });
     else notice(`binding ${b.name} (${b.type}) of ${scriptName} is not emulated locally`);
   }
   const patterns = context.routes.get(scriptName) ?? [];

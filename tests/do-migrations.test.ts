@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseMigrations, pendingMigrations, readDoMigrationsCommand, stableJson } from "../components/doMigrations";
+import { buildWorkers } from "../local/workerOptions";
 import { evaluate, one, ofType, reveal, TYPES } from "./helpers";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
@@ -458,6 +459,28 @@ describe("Durable Object migrations", () => {
       assert.match(http.stderr, /must be https/);
       assert.doesNotMatch(http.stderr + http.stdout, new RegExp(TOKEN));
     });
+  });
+
+  it("the local runner gives each class the storage its own script's migrations give it", async () => {
+    // Two scripts with a class of the same name: SQLite on one, key-value on the other.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-do-local-"));
+    writeProject(dir, {}, CODE(1, ["Counter"]));
+    const system = {
+      app: "do",
+      zone: "example.com",
+      compatibilityDate: "2025-09-01",
+      workers: {
+        a: { entry: "workers/api/index.ts", durableObjects: { Counter: {} }, durableObjectMigrations: [{ tag: "v1", newSqliteClasses: ["Counter"] }], bindings: { C: { durableObject: "Counter" } } },
+        b: { entry: "workers/api/index.ts", durableObjects: { Counter: { sqlite: false } }, durableObjectMigrations: [{ tag: "v1", newClasses: ["Counter"] }], bindings: { C: { durableObject: "Counter" }, A_C: { durableObject: "Counter", worker: "a" } } },
+      },
+    };
+    const ev = await evaluate("staging", { root: dir, system, secrets: {} });
+    assert.equal(ev.error, undefined, ev.error?.message);
+    const { workers } = buildWorkers(dir, ev, () => undefined);
+    const dos = (key: string) => (workers.find((w) => w.key === key)!.options as { durableObjects: Record<string, { useSQLite: boolean }> }).durableObjects;
+    assert.equal(dos("a").C!.useSQLite, true);
+    assert.equal(dos("b").C!.useSQLite, false);
+    assert.equal(dos("b").A_C!.useSQLite, true, "another worker's class has that worker's storage");
   });
 
   it("the reference stacks (no Durable Objects) register no migrations command", async () => {
