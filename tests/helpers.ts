@@ -58,3 +58,26 @@ export function plainStrings(v: unknown, out: string[] = []): string[] {
 export function referenceSystem(root: string = ROOT): any {
   return JSON.parse(readStackConfig(root, "staging").config[`${readProjectName(root)}:system`]!);
 }
+
+/** An invalid configuration: a change to the reference system or stack settings, and what the error must say. */
+export interface InvalidCase {
+  name: string;
+  system?: (s: any) => void;
+  stackSettings?: unknown;
+  plain?: Record<string, string>;
+  secrets?: Record<string, string>;
+  /** Texts the error must contain. */
+  expect: (string | RegExp)[];
+}
+
+/** The reference staging stack evaluated with a case's changes. */
+export function evaluateCase(c: InvalidCase): Promise<Evaluation> {
+  const system = referenceSystem();
+  c.system?.(system);
+  return evaluate("staging", {
+    ...(c.system ? { system } : {}),
+    ...(c.stackSettings !== undefined ? { stackSettings: c.stackSettings } : {}),
+    ...(c.plain ? { plain: c.plain } : {}),
+    ...(c.secrets ? { secrets: c.secrets } : {}),
+  });
+}

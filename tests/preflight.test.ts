@@ -13,7 +13,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblems } from "../config/limits";
 import { readStackConfig } from "../local/pulumiConfig";
-import { evaluate, ofType, referenceSystem, ROOT, TYPES } from "./helpers";
+import { evaluate, ofType, referenceSystem, ROOT, TYPES, evaluateCase, InvalidCase } from "./helpers";
 
 /** Fixtures written under the git-ignored .workers-stack folder of the project. */
 const FIXTURES = ".workers-stack/test-fixtures";
@@ -23,15 +23,7 @@ function fixture(name: string, text: string): string {
   return `${FIXTURES}/${name}`;
 }
 
-type Case = {
-  name: string;
-  system?: (s: any) => void;
-  stackSettings?: unknown;
-  plain?: Record<string, string>;
-  secrets?: Record<string, string>;
-  /** Texts the error must contain. */
-  expect: (string | RegExp)[];
-};
+type Case = InvalidCase;
 
 const BROKEN = () => fixture("broken.ts", "export default {\n  fetch() { return new Response( }\n};\n");
 const long = (n: number) => "a".repeat(n);
@@ -165,14 +157,7 @@ describe("preflight: nothing is registered for a mistake that can be seen", () =
 
   for (const c of cases) {
     it(`reject ${c.name}`, async () => {
-      const system = referenceSystem();
-      c.system?.(system);
-      const ev = await evaluate("staging", {
-        ...(c.system ? { system } : {}),
-        ...(c.stackSettings !== undefined ? { stackSettings: c.stackSettings } : {}),
-        ...(c.plain ? { plain: c.plain } : {}),
-        ...(c.secrets ? { secrets: c.secrets } : {}),
-      });
+      const ev = await evaluateCase(c);
       assert.ok(ev.error, "the program must fail");
       assert.ok(pulumi.RunError.isInstance(ev.error), `a RunError, not: ${ev.error.stack}`);
       for (const e of c.expect) {

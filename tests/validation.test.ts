@@ -4,17 +4,9 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { evaluate, referenceSystem } from "./helpers";
+import { evaluate, referenceSystem, evaluateCase, InvalidCase } from "./helpers";
 
-type Case = {
-  name: string;
-  system?: (s: any) => void;
-  stackSettings?: unknown;
-  plain?: Record<string, string>;
-  secrets?: Record<string, string>;
-  /** Lines the error must contain. */
-  expect: (string | RegExp)[];
-};
+type Case = InvalidCase;
 
 const cases: Case[] = [
   { name: "unknown key in a worker", system: (s) => (s.workers.bot.varz = {}), expect: ["system.workers.bot.varz: unknown key"] },
@@ -86,14 +78,7 @@ const cases: Case[] = [
 describe("invalid configurations", () => {
   for (const c of cases) {
     it(`reject ${c.name}, registering nothing`, async () => {
-      const system = referenceSystem();
-      c.system?.(system);
-      const ev = await evaluate("staging", {
-        ...(c.system ? { system } : {}),
-        ...(c.stackSettings !== undefined ? { stackSettings: c.stackSettings } : {}),
-        ...(c.plain ? { plain: c.plain } : {}),
-        ...(c.secrets ? { secrets: c.secrets } : {}),
-      });
+      const ev = await evaluateCase(c);
       assert.ok(ev.error, "the program must fail");
       assert.ok(pulumi.RunError.isInstance(ev.error), "a RunError: Pulumi prints the message without a stack trace");
       for (const e of c.expect) {
