@@ -7,9 +7,10 @@ import { isPlainObject } from "./merge";
 import type { StackConfig, SystemConfig } from "./schema";
 import { declaredKindOf } from "./bindingKinds";
 import { deployEdges, findCycle, workflowHosts } from "./graph";
-import { hostFor, physicalName } from "./names";
-import { checkHostname, checkNameLength, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
+import { physicalName } from "./names";
+import { checkNameLength, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkMigrationHistory } from "./doMigrations";
+import { checkRouting } from "./routing";
 import {
   checkId, own, projectPathProblem, truncate,
   HEX32, MIGRATION_FILE, PLACEHOLDER, RESERVED_NAMES, SECRET_NAME, SECRET_VALUE, UUID,
@@ -134,11 +135,10 @@ export function checkSecrets(ctx: RuleContext): void {
     });
 }
 
-/** Workers: entry and bundle, limits, vars, secrets, bindings (targets from the kind table), workflows, consumers, Telegram, hostnames. */
+/** Workers: entry and bundle, limits, vars, secrets, bindings (targets from the kind table), workflows, consumers, Telegram (hostnames and routes: config/routing.ts). */
 export function checkWorkers(ctx: RuleContext): void {
-  const { facts, stack, system, plan, suffix, hostnameSuffix, issues } = ctx;
+  const { facts, stack, system, plan, suffix, issues } = ctx;
   // 7. Workers.
-  const hostOwners = new Map<string, string>();
   const wfHosts = workflowHosts(system);
   const consumerOf = new Map<string, string>();
   for (const [key, worker] of Object.entries(system.workers)) {
@@ -276,18 +276,6 @@ export function checkWorkers(ctx: RuleContext): void {
       if ((worker.hostnames ?? []).length + (worker.customDomains ?? []).length === 0)
         issues.push({ path: `${at}.telegram`, message: "a Telegram webhook needs a public URL: the worker has no hostname", hint: `add hostnames: [${key}]` });
     }
-    const seen = new Set<string>();
-    for (const what of ["hostnames", "customDomains"] as const) {
-      for (const label of worker[what] ?? []) {
-        const host = hostFor(label, hostnameSuffix, system.zone);
-        if (seen.has(host)) continue;
-        seen.add(host);
-        checkHostname(host, `${at}.${what}`, issues);
-        const owner = hostOwners.get(host);
-        if (owner) issues.push({ path: `${at}.${what}`, message: `hostname ${host} is already used by worker "${owner}"`, hint: "each hostname routes to exactly one worker" });
-        else hostOwners.set(host, key);
-      }
-    }
   }
 }
 
@@ -322,7 +310,17 @@ export function checkAccountLimits(ctx: RuleContext): void {
 }
 
 /** The rules, in the order their problems are listed. */
-export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkWorkers, checkDeployOrder, checkAccountLimits];
+export const RULES: ((ctx: RuleContext) => void)[] = [
+  checkAdoptions,
+  checkQueues,
+  checkDatabases,
+  checkSecrets,
+  checkWorkers,
+  // Called through a function: config/routing.ts loads this file's module graph itself.
+  (ctx) => checkRouting(ctx),
+  checkDeployOrder,
+  checkAccountLimits,
+];
 
 /** Cloudflare's name limits for the resources the system declares (their derived names). */
 export function checkResourceLimits(system: SystemConfig, suffix: string, issues: ConfigIssue[]): void {

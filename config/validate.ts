@@ -21,6 +21,7 @@ import {
 } from "./schema";
 import { didYouMean, WorkersPlan } from "./limits";
 import { RULES, type RuleContext } from "./rules";
+import { resolveZoneIds } from "./routing";
 
 /** What the program read from Pulumi config for one stack. */
 export interface ConfigSource {
@@ -67,7 +68,10 @@ export interface Declaration {
   system: SystemConfig;
   settings: Required<Pick<StackConfig, "suffix" | "hostnameSuffix" | "protect">> & Omit<StackConfig, "suffix" | "hostnameSuffix" | "protect" | "overrides">;
   accountId: string;
+  /** The main zone's id ("" when nothing is served on it). */
   zoneId: string;
+  /** The id of every zone the stack serves something on, by zone. */
+  zoneIds: Record<string, string>;
 }
 
 /** Names Cloudflare or the program gives every worker; a declaration may not use them. */
@@ -154,10 +158,9 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   }
   const plan: WorkersPlan = system.plan ?? "paid";
 
-  // 3. Account and zone.
-  const needsZone = Object.values(system.workers).some((w) => (w.hostnames ?? []).length + (w.customDomains ?? []).length > 0);
+  // 3. Account and zones: the id of every zone the stack serves something on (config/routing.ts).
   const accountId = checkId(source.accountId, "accountId", HEX32, "a 32-character hex account id", stack, issues, true);
-  const zoneId = checkId(source.zoneId, "zoneId", HEX32, "a 32-character hex zone id", stack, issues, needsZone);
+  const zoneIds = resolveZoneIds(source, settings, system, stack, issues);
 
   const suffix = settings.suffix ?? `-${stack}`;
   const hostnameSuffix = settings.hostnameSuffix ?? suffix;
@@ -181,7 +184,8 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
       ...(settings.imports !== undefined ? { imports: settings.imports } : {}),
     },
     accountId: accountId!,
-    zoneId: zoneId ?? "",
+    zoneId: (system.zone !== undefined ? zoneIds[system.zone] : undefined) ?? "",
+    zoneIds,
   };
 }
 
@@ -217,7 +221,8 @@ function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
   const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
   return {
     app: str(obj.app, "app"),
-    zone: str(obj.zone, "invalid.zone"),
+    ...(typeof obj.zone === "string" ? { zone: obj.zone } : {}),
+    ...(Array.isArray(obj.zones) ? { zones: obj.zones.filter((z): z is string => typeof z === "string") } : {}),
     compatibilityDate: systemSchema.shape.compatibilityDate.safeParse(obj.compatibilityDate).success ? (obj.compatibilityDate as string) : "2000-01-01",
     databases: section("databases", databaseSchema),
     kvNamespaces: section("kvNamespaces", kvNamespaceSchema),

@@ -35,12 +35,14 @@ export function describeLocal(local: LocalStack): string {
   const head = ["worker", "script", "direct URL", "hostnames", "bindings"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
-  const example = local.workers.find((w) => w.hosts.length);
+  const example = local.workers.flatMap((w) => w.hosts).find((h) => !h.includes("/"));
+  const paths = local.workers.some((w) => w.hosts.some((h) => h.includes("/")));
   return [
     line(head),
     ...rows.map(line),
     "",
-    `Hostnames are served on ${local.url} by Host header${example ? `, e.g. curl -H 'Host: ${example.hosts[0]}' ${local.url}/health` : ""}.`,
+    `Hostnames are served on ${local.url} by Host header${example ? `, e.g. curl -H 'Host: ${example}' ${local.url}/health` : ""}.`,
+    ...(paths ? ["Routes with a path or a wildcard host match the Host header and the path as on Cloudflare: the most specific pattern wins."] : []),
     `Any other Host gets 404: no worker is routed to it, as on Cloudflare.`,
   ].join("\n");
 }

@@ -28,6 +28,30 @@ export function configSecretNames(root: string, stack: string, plain: Record<str
   return configSecretNamesOf(readStackConfig(root, stack, { plain }).config);
 }
 
+/**
+ * The stack settings with a made-up id for every further zone of the system (`zones`) the stack
+ * file gives none for, or undefined when none is missing (or the settings do not parse: the
+ * validation says so).
+ */
+function localZoneIds(config: Record<string, string>, project: string, stack: string): string | undefined {
+  const parse = (k: string): unknown => {
+    try {
+      return config[k] === undefined ? undefined : JSON.parse(config[k]!);
+    } catch {
+      return undefined;
+    }
+  };
+  const settings = parse(`${project}:stack`) ?? {};
+  if (!isPlainObject(settings)) return undefined;
+  const shared = parse(`${project}:system`);
+  const system = isPlainObject(settings.overrides) ? deepMerge(shared, settings.overrides) : shared;
+  const zones = isPlainObject(system) && Array.isArray(system.zones) ? system.zones.filter((z): z is string => typeof z === "string") : [];
+  const given = isPlainObject(settings.zoneIds) ? settings.zoneIds : {};
+  const missing = zones.filter((z) => z !== (isPlainObject(system) ? system.zone : undefined) && !Object.hasOwn(given, z));
+  if (!missing.length) return undefined;
+  return JSON.stringify({ ...settings, zoneIds: { ...given, ...Object.fromEntries(missing.map((z) => [z, localId(`${stack}:zone:${z}`)])) } });
+}
+
 /** Names of the `{ from: config }` secrets in a stack's configuration (shared system with the stack's overrides). */
 function configSecretNamesOf(config: Record<string, string>): string[] {
   const parse = (k: string) => {
@@ -96,6 +120,8 @@ export async function evaluateLocally(
   for (const key of ["accountId", "zoneId"]) {
     if (!config[`${project}:${key}`]) plain[key] = localId(`${opts.stack}:${key}`);
   }
+  const zoneIds = localZoneIds(config, project, opts.stack);
+  if (zoneIds) plain[`${project}:stack`] = zoneIds;
   const evaluation = await evaluateStack({ root: opts.root, stack: opts.stack, secrets, plain, seed, files });
   if (evaluation.error) throw evaluation.error;
   return evaluation;

@@ -7,16 +7,29 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { registeredOf, registeredScripts } from "../config/resourceTypes";
+import { routeTarget } from "../config/routing";
 import { Evaluation, reveal } from "./evaluate";
 import { HealthTarget } from "./healthCheck";
 import { evaluateLocally, startLocal } from "./runner";
 
-/** One target per worker of the evaluated stack, with its declared bindings and hostnames. */
+/**
+ * One target per worker of the evaluated stack, with its declared bindings and where it is
+ * reached: `hosts` lists `<host>` for a whole hostname (a hostname, a custom domain, a route
+ * `<host>/*`) first, then `<host><path prefix>` for a route with a path (`shop.example.com/api/`,
+ * so `/health` is asked at `/api/health`); a route on a wildcard host gives none.
+ */
 export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
-  const hosts = new Map<string, string[]>();
-  const add = (script: string, host: string) => hosts.set(script, [...(hosts.get(script) ?? []), host]);
-  for (const r of registeredOf(ev.resources, "route", reveal)) add(String(r.inputs.script), String(r.inputs.pattern).replace(/\/\*$/, ""));
-  for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(String(r.inputs.service), String(r.inputs.hostname));
+  const whole = new Map<string, string[]>();
+  const paths = new Map<string, string[]>();
+  const add = (m: Map<string, string[]>, script: string, at: string) => m.set(script, [...(m.get(script) ?? []), at]);
+  for (const r of registeredOf(ev.resources, "route", reveal)) {
+    const t = routeTarget(String(r.inputs.pattern));
+    if (!t) continue;
+    if (t.path === "/") add(whole, String(r.inputs.script), t.host);
+    else add(paths, String(r.inputs.script), `${t.host}${t.path}`);
+  }
+  for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(whole, String(r.inputs.service), String(r.inputs.hostname));
+  const hosts = new Map([...new Set([...whole.keys(), ...paths.keys()])].map((s) => [s, [...new Set([...(whole.get(s) ?? []), ...(paths.get(s) ?? [])])]]));
   return registeredScripts(ev.resources, reveal)
     .map((r) => {
       const inputs = r.inputs;
@@ -66,9 +79,14 @@ export async function withTargets<T>(opts: TargetOptions, use: (targets: HealthT
     }
     // Only the declaration is needed here: secret values are made up, nothing is started.
     const ev = await evaluateLocally({ root: opts.root, stack: opts.stack, ...plain }, stateDir, () => undefined);
-    const targets = targetsOf(ev, "", (_s, hosts) =>
-      opts.baseUrl ? { url: opts.baseUrl, ...(hosts[0] ? { host: hosts[0] } : {}) } : hosts[0] ? { url: `https://${hosts[0]}` } : {},
-    );
+    const targets = targetsOf(ev, "", (_s, hosts) => {
+      if (!hosts[0]) return opts.baseUrl ? { url: opts.baseUrl } : {};
+      // `<host>` or `<host><path prefix>`: the Host header is the host, the path stays in the URL.
+      const slash = hosts[0].indexOf("/");
+      const host = slash === -1 ? hosts[0] : hosts[0].slice(0, slash);
+      const prefix = slash === -1 ? "" : hosts[0].slice(slash);
+      return opts.baseUrl ? { url: `${opts.baseUrl.replace(/\/$/, "")}${prefix}`, host } : { url: `https://${hosts[0]}` };
+    });
     return await use(targets, ev);
   } finally {
     fs.rmSync(stateDir, { recursive: true, force: true });
