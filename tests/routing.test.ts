@@ -13,6 +13,7 @@ import { validate, type ConfigSource } from "../config/validate";
 import { startLocal, type LocalStack } from "../local/runner";
 import { targetsOf } from "../local/targets";
 import { httpGet } from "../local/http";
+import { stackGraph } from "../scripts/graph";
 import { evaluate, ofType, one, reveal, TEST_IDS, TYPES } from "./helpers";
 
 const IO_ZONE_ID = "0123456789abcdef0123456789abcdee";
@@ -96,6 +97,14 @@ describe("routing: zone routes, fully qualified hostnames, several zones", funct
       assert.deepEqual(workers.api!.urls, ["https://shop-staging.example.com/api/"], "a wildcard host has no one URL");
       assert.deepEqual(workers.api!.routes, ["shop-staging.example.com/api/*", "*.legacy.example.io/*"]);
       assert.deepEqual(workers.eu!.urls, ["https://api.eu.example.io"]);
+    });
+
+    it("draws a route with a path or a wildcard host by its pattern in the graph", () => {
+      const graph = stackGraph(ev);
+      assert.match(graph, /host_shop_staging_example_com_api__\(\["shop-staging\.example\.com\/api\/\*"\]\)/);
+      assert.match(graph, /host_shop_staging_example_com_api__ --> worker_api/);
+      assert.match(graph, /host___legacy_example_io__ --> worker_api/);
+      assert.match(graph, /host_api_eu_example_io\(\["api\.eu\.example\.io"\]\)/);
     });
 
     it("gives the checks (validate, smoke) each worker's host, and the path prefix of a path route", () => {
