@@ -125,7 +125,7 @@ export function routeUrl(pattern: string): string | undefined {
   const parsed = parseRoutePattern(pattern);
   if (!parsed.ok || parsed.route.hostWildcard) return undefined;
   const r = parsed.route;
-  return `${r.scheme ?? "https"}://${r.host}${r.path}`;
+  return `${r.scheme ?? "https"}://${r.host}${r.path === "/" ? "" : r.path}`;
 }
 
 /** The host and path prefix a route is reached at (`shop.example.com/api/`), or undefined for a wildcard host. */

@@ -19,17 +19,19 @@ import { evaluateLocally, startLocal } from "./runner";
  * so `/health` is asked at `/api/health`); a route on a wildcard host gives none.
  */
 export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
-  const whole = new Map<string, string[]>();
-  const paths = new Map<string, string[]>();
-  const add = (m: Map<string, string[]>, script: string, at: string) => m.set(script, [...(m.get(script) ?? []), at]);
+  // Rank 0: a declared hostname (its DNS record is registered) or custom domain; 1: a route on a
+  // whole host; 2: a route with a path. The first one is where the checks call the worker.
+  const declared = new Set(registeredOf(ev.resources, "dns", reveal).map((r) => String(r.inputs.name)));
+  const found = new Map<string, { at: string; rank: number }[]>();
+  const add = (script: string, at: string, rank: number) => found.set(script, [...(found.get(script) ?? []), { at, rank }]);
   for (const r of registeredOf(ev.resources, "route", reveal)) {
     const t = routeTarget(String(r.inputs.pattern));
     if (!t) continue;
-    if (t.path === "/") add(whole, String(r.inputs.script), t.host);
-    else add(paths, String(r.inputs.script), `${t.host}${t.path}`);
+    if (t.path === "/") add(String(r.inputs.script), t.host, declared.has(t.host) ? 0 : 1);
+    else add(String(r.inputs.script), `${t.host}${t.path}`, 2);
   }
-  for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(whole, String(r.inputs.service), String(r.inputs.hostname));
-  const hosts = new Map([...new Set([...whole.keys(), ...paths.keys()])].map((s) => [s, [...new Set([...(whole.get(s) ?? []), ...(paths.get(s) ?? [])])]]));
+  for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(String(r.inputs.service), String(r.inputs.hostname), 0);
+  const hosts = new Map([...found].map(([script, list]) => [script, [...new Set([...list].sort((a, b) => a.rank - b.rank).map((x) => x.at))]]));
   return registeredScripts(ev.resources, reveal)
     .map((r) => {
       const inputs = r.inputs;

@@ -124,7 +124,8 @@ export function workerOptions(
       ...groups,
       queueConsumers: context.consumers.get(scriptName) ?? {},
       cronTriggers: context.crons.get(scriptName) ?? [],
-      routes: patterns,
+      // Requests reach the runner over plain http: an `https://` pattern stands for its host here.
+      routes: patterns.map((p) => p.replace(/^https:\/\//i, "")),
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     },
   };

@@ -11,7 +11,7 @@ import { ConfigError } from "../config/errors";
 import { parseRoutePattern, routeUrl } from "../config/routing";
 import { validate, type ConfigSource } from "../config/validate";
 import { startLocal, type LocalStack } from "../local/runner";
-import { targetsOf } from "../local/targets";
+import { targetsOf, withTargets } from "../local/targets";
 import { httpGet } from "../local/http";
 import { stackGraph } from "../scripts/graph";
 import { evaluate, ofType, one, reveal, TEST_IDS, TYPES } from "./helpers";
@@ -30,11 +30,12 @@ const SYSTEM = {
   compatibilityDate: "2025-09-01",
   workers: {
     // shop-staging.example.com (CNAME + route) and a custom domain in the second zone.
-    site: { entry: "site.js", hostnames: ["shop"], customDomains: ["app.staging.example.io"] },
-    // Only routes: /api/ of the site's host, and every subhost of legacy.example.io.
-    api: { entry: "api.js", routes: ["shop-staging.example.com/api/*", { pattern: "*.legacy.example.io/*", zone: "example.io" }] },
+    site: { entry: "site.js", hostnames: ["shop"], customDomains: ["app.staging.example.io", "front.staging.example.io"] },
+    // Only routes: /api/ of the site's host (and /v2/ over https only), every subhost of legacy.example.io.
+    api: { entry: "api.js", routes: ["shop-staging.example.com/api/*", { pattern: "*.legacy.example.io/*", zone: "example.io" }, "https://shop-staging.example.com/v2/*"] },
     // A multi-level hostname in the second zone, taken literally.
-    eu: { entry: "eu.js", hostnames: ["api.eu.example.io"] },
+    // ...and a route in front of the site's second custom domain (routes take precedence on Cloudflare).
+    eu: { entry: "eu.js", hostnames: ["api.eu.example.io"], routes: ["front.staging.example.io/*"] },
   },
 };
 
@@ -93,10 +94,10 @@ describe("routing: zone routes, fully qualified hostnames, several zones", funct
 
     it("lists every worker's URLs and route patterns in the outputs", () => {
       const workers = (ev.outputs as { workers: Record<string, { urls: string[]; routes?: string[] }> }).workers;
-      assert.deepEqual(workers.site!.urls, ["https://shop-staging.example.com", "https://app.staging.example.io"]);
-      assert.deepEqual(workers.api!.urls, ["https://shop-staging.example.com/api/"], "a wildcard host has no one URL");
-      assert.deepEqual(workers.api!.routes, ["shop-staging.example.com/api/*", "*.legacy.example.io/*"]);
-      assert.deepEqual(workers.eu!.urls, ["https://api.eu.example.io"]);
+      assert.deepEqual(workers.site!.urls, ["https://shop-staging.example.com", "https://app.staging.example.io", "https://front.staging.example.io"]);
+      assert.deepEqual(workers.api!.urls, ["https://shop-staging.example.com/api/", "https://shop-staging.example.com/v2/"], "a wildcard host has no one URL");
+      assert.deepEqual(workers.api!.routes, ["shop-staging.example.com/api/*", "*.legacy.example.io/*", "https://shop-staging.example.com/v2/*"]);
+      assert.deepEqual(workers.eu!.urls, ["https://api.eu.example.io", "https://front.staging.example.io"]);
     });
 
     it("draws a route with a path or a wildcard host by its pattern in the graph", () => {
@@ -253,6 +254,8 @@ describe("routing: zone routes, fully qualified hostnames, several zones", funct
       assert.deepEqual(await ask("shop-staging.example.com", "/api/"), { status: 200, worker: "api" });
       assert.deepEqual(await ask("shop-staging.example.com", "/"), { status: 200, worker: "site" });
       assert.deepEqual(await ask("shop-staging.example.com", "/apis"), { status: 200, worker: "site" }, "/api/* does not match /apis");
+      // An https:// pattern stands for its host locally (every local request is plain http).
+      assert.deepEqual(await ask("shop-staging.example.com", "/v2/items"), { status: 200, worker: "api" });
     });
 
     it("serves a wildcard host route, a multi-level hostname of the second zone and its custom domain", async () => {
@@ -261,7 +264,16 @@ describe("routing: zone routes, fully qualified hostnames, several zones", funct
       assert.equal((await ask("legacy.example.io", "/")).status, 404, "*.legacy.example.io does not match legacy.example.io itself");
       assert.deepEqual(await ask("api.eu.example.io", "/health"), { status: 200, worker: "eu" });
       assert.deepEqual(await ask("app.staging.example.io", "/"), { status: 200, worker: "site" });
+      assert.deepEqual(await ask("front.staging.example.io", "/"), { status: 200, worker: "eu" }, "a route on a custom domain's host runs in front of it");
       assert.equal((await ask("other.example.io", "/")).status, 404, "no route, no worker");
+    });
+
+    it("with --base-url, the checks call a path-only worker at the base URL plus its path prefix, with its host", async () => {
+      const api = await withTargets({ root: dir, stack: "staging", baseUrl: local.url, plain: { accountId: TEST_IDS.accountId } }, async (targets) => targets.find((t) => t.key === "api")!);
+      assert.equal(api.url, `${local.url}/api/`);
+      assert.equal(api.host, "shop-staging.example.com");
+      const res = await httpGet(`${api.url}health`, api.host);
+      assert.deepEqual(JSON.parse(res.body), { worker: "api", host: "shop-staging.example.com", path: "/api/health" });
     });
 
     it("reaches a path-only worker where the checks call it: its host and path prefix", async () => {
