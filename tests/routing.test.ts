@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ConfigError } from "../config/errors";
 import { parseRoutePattern, routeUrl } from "../config/routing";
 import { validate, type ConfigSource } from "../config/validate";
-import { startLocal, type LocalStack } from "../local/runner";
+import { evaluateLocally, startLocal, type LocalStack } from "../local/runner";
 import { targetsOf, withTargets } from "../local/targets";
 import { httpGet } from "../local/http";
 import { stackGraph } from "../scripts/graph";
@@ -98,6 +98,16 @@ describe("routing: zone routes, fully qualified hostnames, several zones", funct
       assert.deepEqual(workers.api!.urls, ["https://shop-staging.example.com/api/", "https://shop-staging.example.com/v2/"], "a wildcard host has no one URL");
       assert.deepEqual(workers.api!.routes, ["shop-staging.example.com/api/*", "*.legacy.example.io/*", "https://shop-staging.example.com/v2/*"]);
       assert.deepEqual(workers.eu!.urls, ["https://api.eu.example.io", "https://front.staging.example.io"]);
+    });
+
+    it("takes the main zone's id from zoneIds alone, also in the local evaluation (which makes up only what is missing)", async () => {
+      const MAIN = "00112233445566778899aabbccddeeff";
+      const settings = JSON.stringify({ zoneIds: { "example.com": MAIN } });
+      const local = await evaluateLocally({ root: dir, stack: "staging", plain: { accountId: TEST_IDS.accountId, "routing:stack": settings } }, path.join(dir, "state-ids"), () => undefined);
+      assert.equal((reveal(one(local, TYPES.route, "shop-staging.example.com/api/*").inputs) as { zoneId: string }).zoneId, MAIN);
+      const io = (reveal(one(local, TYPES.route, "*.legacy.example.io/*").inputs) as { zoneId: string }).zoneId;
+      assert.match(io, /^[0-9a-f]{32}$/, "a made-up id for the second zone");
+      assert.notEqual(io, MAIN);
     });
 
     it("draws a route with a path or a wildcard host by its pattern in the graph", () => {
