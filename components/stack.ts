@@ -4,6 +4,7 @@ import { Plan, PlannedWorker } from "../config/plan";
 import { Bundle } from "./bundle";
 import { Database } from "./database";
 import { CustomDomain, Hostname } from "./hostname";
+import { Hyperdrive } from "./hyperdrive";
 import { KvNamespace } from "./kvNamespace";
 import { Queue } from "./queue";
 import { R2Bucket } from "./r2Bucket";
@@ -58,6 +59,10 @@ export class Stack extends pulumi.ComponentResource {
   readonly kvNamespaces: Record<string, KvNamespace> = {};
   readonly queues: Record<string, Queue> = {};
   readonly r2Buckets: Record<string, R2Bucket> = {};
+  /** Hyperdrive configurations this stack manages (adopted ones are bound by id and have none). */
+  readonly hyperdrives: Record<string, Hyperdrive> = {};
+  /** Every hyperdrive's id: its configuration's, or the one the stack adopts. */
+  readonly hyperdriveIds: Record<string, pulumi.Input<string>> = {};
   readonly workers: Record<string, Worker> = {};
   readonly hostnames: Record<string, (Hostname | CustomDomain)[]> = {};
   readonly telegramWebhooks: Record<string, TelegramWebhook> = {};
@@ -68,6 +73,7 @@ export class Stack extends pulumi.ComponentResource {
     const { plan } = args;
     this.secrets = new StackSecrets("secrets", { secrets: plan.secrets }, { parent: this });
     this.createStores(args);
+    this.createHyperdrives(plan);
     // plan.workers is in deploy order: service targets and the hosts of bound Durable Objects and
     // Workflows are created before the workers that bind them.
     for (const w of plan.workers) {
@@ -125,6 +131,17 @@ export class Stack extends pulumi.ComponentResource {
         },
         parent,
       );
+    }
+  }
+
+  /** Hyperdrive configurations, each from its secret connection string. */
+  private createHyperdrives(plan: Plan): void {
+    for (const h of plan.hyperdrives) {
+      if (h.importId) this.hyperdriveIds[h.key] = h.importId;
+      else if (h.connectionStringSecret) {
+        this.hyperdrives[h.key] = new Hyperdrive(h.key, { accountId: plan.accountId, name: h.name, connectionString: this.secrets.values[h.connectionStringSecret]! }, { parent: this });
+        this.hyperdriveIds[h.key] = this.hyperdrives[h.key]!.id;
+      }
     }
   }
 
@@ -228,6 +245,7 @@ export class Stack extends pulumi.ComponentResource {
       bucketName: (key) => this.r2Buckets[key]!.bucketName,
       scriptName: (worker) => this.workers[worker]!.scriptName,
       workflowName: (worker, key) => this.workers[worker]!.workflows[key]!.workflowName,
+      hyperdriveId: (key) => this.hyperdriveIds[key]!,
     };
   }
 }
