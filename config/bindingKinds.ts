@@ -348,7 +348,8 @@ export const BINDING_KINDS: KindTable = {
   },
   browser: {
     type: "browser",
-    envType: () => "Fetcher",
+    // As `wrangler types` names it (workers-types' BrowserRun: a Fetcher).
+    envType: () => "BrowserRun",
     reported: "browser",
     /** Browser Rendering: `{ browser: true }` (wrangler's `[browser]`). */
     config: { target: "browser", single: true, shape: { browser: z.literal(true, { error: "must be true: `{ browser: true }` binds Browser Rendering" }).optional() } },

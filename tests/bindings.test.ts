@@ -5,17 +5,21 @@
  * local runner, and the validation of each.
  */
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { HYPERDRIVE_LOCAL_ENV } from "../config/bindingKinds";
 import { parseConnectionString } from "../config/hyperdrives";
 import { stackGraph } from "../scripts/graph";
+import { wranglerConfigFor } from "../scripts/bench/wranglerDev";
+import { parseDryRun } from "../scripts/corpus-reference";
 import { checkWorker } from "../local/healthCheck";
 import { type LocalStack, startLocal } from "../local/runner";
 import { targetsOf } from "../local/targets";
 import { evaluate, isSecret, ofType, plainStrings, reveal, ROOT, TEST_IDS, TYPES } from "./helpers";
 
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const CONNECTION = "postgres://app:s3cret-pw@db.example.net:6543/shop";
 
 /** The worker: `/health` from the shared contract, `/use` calls what can be called locally. */
@@ -129,7 +133,7 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
     const env = workerEnv(SYSTEM as never, "edge");
     assert.deepEqual(Object.fromEntries([...env].map(([k, v]) => [k, v.ts])), {
       AI: "Ai",
-      BROWSER: "Fetcher",
+      BROWSER: "BrowserRun",
       VERSION_META: "WorkerVersionMetadata",
       EVENTS: "AnalyticsEngineDataset",
       DOCS: "VectorizeIndex",
@@ -143,6 +147,41 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
     for (const label of ["Workers AI", "Browser Rendering", "Analytics Engine edge_events", "Vectorize docs-index", "rate limit 1001: 1 per 60 s", "e-mail to ops@example.com", "dispatch namespace customers"])
       assert.ok(graph.includes(label), `graph draws ${label}`);
     assert.match(graph, /-->\|"SHOP_DB"\| hyperdrive_/);
+  });
+
+  it("wrangler accepts the kinds' wrangler entries and lists the same bindings (deploy --dry-run)", async () => {
+    const ev = await evaluate("staging", { root: dir, secrets });
+    const [script] = ofType(ev, TYPES.script);
+    const { config } = wranglerConfigFor(script!, ev.resources);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "workers-stack-bindings-dry-"));
+    try {
+      fs.writeFileSync(path.join(out, "wrangler.json"), JSON.stringify(config));
+      const r = await new Promise<{ stdout: string; stderr: string; ok: boolean }>((resolve) =>
+        execFile(
+          process.execPath,
+          [WRANGLER, "deploy", "--dry-run", "--outdir", path.join(out, "dist"), "-c", "wrangler.json"],
+          { cwd: out, env: { ...process.env, CI: "true", NO_COLOR: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_API_TOKEN: "", WRANGLER_LOG_PATH: path.join(out, "logs") } },
+          (err, stdout, stderr) => resolve({ stdout, stderr, ok: !err }),
+        ),
+      );
+      const parsed = parseDryRun(r.stdout, r.stderr, r.ok, []);
+      assert.ok(parsed.ok, `${r.stdout}\n${r.stderr}`);
+      const kinds = Object.fromEntries(parsed.bindings.filter((b) => !["ENVIRONMENT", "VERSION"].includes(b.name)).map((b) => [b.name, b.kind]));
+      assert.deepEqual(kinds, {
+        AI: "AI",
+        BROWSER: "Browser Run",
+        VERSION_META: "Worker Version Metadata",
+        EVENTS: "Analytics Engine Dataset",
+        DOCS: "Vectorize Index",
+        SHOP_DB: "Hyperdrive Config",
+        MAILER: "Send Email",
+        LIMITER: "Rate Limit",
+        CLIENT_CERT: "mTLS Certificate",
+        TENANTS: "Dispatch Namespace",
+      });
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 
   describe("in the local runner", () => {
