@@ -44,6 +44,8 @@ export interface StackOutputs {
   kvNamespaces: Record<string, { title: string; id: pulumi.Output<string> }>;
   queues: Record<string, { name: string; id: pulumi.Output<string> }>;
   r2Buckets: Record<string, { name: string }>;
+  /** Each hyperdrive's name and id (an adopted one: the id the stack gives, and no name). */
+  hyperdrives: Record<string, { name?: string; id: pulumi.Input<string> }>;
 }
 
 /**
@@ -231,6 +233,7 @@ export class Stack extends pulumi.ComponentResource {
       kvNamespaces: Object.fromEntries(plan.kvNamespaces.map((k) => [k.key, { title: k.title, id: this.kvNamespaces[k.key]!.id }])),
       queues: Object.fromEntries(plan.queues.map((q) => [q.key, { name: q.name, id: this.queues[q.key]!.queueId }])),
       r2Buckets: Object.fromEntries(plan.r2Buckets.map((b) => [b.key, { name: b.name }])),
+      hyperdrives: Object.fromEntries(plan.hyperdrives.map((h) => [h.key, { ...(h.importId ? {} : { name: h.name }), id: this.hyperdriveIds[h.key]! }])),
     };
   }
 
