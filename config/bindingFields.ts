@@ -75,3 +75,8 @@ export const certificateId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]
 export const dispatchNamespace = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, {
   error: "must be a dispatch namespace name: lowercase letters, digits, '_' and '-' (at most 63)",
 });
+
+/** An AI Search or Artifacts namespace name (`default`, `dev-stack`): lowercase letters, digits, '_' and '-'. */
+export const namespaceName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+  error: "must be a namespace name: lowercase letters, digits, '_' and '-' (at most 64), e.g. default",
+});

@@ -10,7 +10,7 @@ import type * as cloudflare from "@pulumi/cloudflare";
 import { z } from "zod";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { className, logicalKey } from "./fields";
-import { certificateId, dataset, dispatchNamespace, rateLimit, sendEmail, vectorizeIndex } from "./bindingFields";
+import { certificateId, dataset, dispatchNamespace, namespaceName, rateLimit, sendEmail, vectorizeIndex } from "./bindingFields";
 import type { ReportedType } from "./reportedTypes";
 import type { RegisteredBinding } from "./resourceTypes";
 
@@ -42,7 +42,9 @@ export type PlannedBinding =
   | { name: string; type: "send_email"; destinationAddress?: string; allowedDestinationAddresses?: string[]; allowedSenderAddresses?: string[] }
   | { name: string; type: "ratelimit"; namespaceId: string; limit: number; period: 10 | 60 }
   | { name: string; type: "mtls_certificate"; certificateId: string }
-  | { name: string; type: "dispatch_namespace"; namespace: string };
+  | { name: string; type: "dispatch_namespace"; namespace: string }
+  | { name: string; type: "ai_search_namespace"; namespace: string }
+  | { name: string; type: "artifacts"; namespace: string };
 export type BindingType = PlannedBinding["type"];
 
 /**
@@ -488,6 +490,30 @@ export const BINDING_KINDS: KindTable = {
     miniflare: (b, m, ctx) => unavailable(b, m, ctx, `dispatch namespace ${str(b.namespace)}`, "its user workers live on Cloudflare"),
     wrangler: (b, w) => w.push("dispatch_namespaces", { binding: b.name, namespace: b.namespace }),
     graph: (b, g) => g.edge(g.other("dispatch", str(b.namespace), `dispatch namespace ${str(b.namespace)}`), b.name),
+  },
+  ai_search_namespace: {
+    type: "ai_search_namespace",
+    envType: () => "AiSearchNamespace",
+    reported: "aiSearch",
+    /** An AI Search namespace, by name (wrangler's `[[ai_search_namespaces]]`). */
+    config: { target: "aiSearchNamespace", shape: { aiSearchNamespace: namespaceName.optional() } },
+    plan: (name, d) => ({ name, type: "ai_search_namespace", namespace: d.aiSearchNamespace as string }),
+    provider: (p) => ({ name: p.name, type: p.type, namespace: p.namespace }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, `AI Search namespace ${str(b.namespace)}`, "AI Search runs on Cloudflare only"),
+    wrangler: (b, w) => w.push("ai_search_namespaces", { binding: b.name, namespace: b.namespace }),
+    graph: (b, g) => g.edge(g.other("aisearch", str(b.namespace), `AI Search ${str(b.namespace)}`), b.name),
+  },
+  artifacts: {
+    type: "artifacts",
+    envType: () => "Artifacts",
+    reported: "artifacts",
+    /** An Artifacts namespace, by name (wrangler's `[[artifacts]]`). */
+    config: { target: "artifacts", shape: { artifacts: namespaceName.optional() } },
+    plan: (name, d) => ({ name, type: "artifacts", namespace: d.artifacts as string }),
+    provider: (p) => ({ name: p.name, type: p.type, namespace: p.namespace }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, `Artifacts namespace ${str(b.namespace)}`, "wrangler has no local simulator for it either"),
+    wrangler: (b, w) => w.push("artifacts", { binding: b.name, namespace: b.namespace }),
+    graph: (b, g) => g.edge(g.other("artifacts", str(b.namespace), `Artifacts ${str(b.namespace)}`), b.name),
   },
 };
 

@@ -46,7 +46,7 @@ export function parseConnectionString(value: string): HyperdriveOrigin | { probl
   // https://developers.cloudflare.com/api/resources/hyperdrive/subresources/configs/methods/create/ —
   // origin.host: "Private, loopback, and link-local IP addresses are not allowed."
   if (/^(localhost|127\.|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.|::1$|f[cd][0-9a-f]{2}:|fe80:)/i.test(host))
-    return { problem: `points at ${host}, a private or loopback address: Cloudflare connects only to a publicly reachable host (for a local database in `npm start`, see README "Local runner")` };
+    return { problem: `points at ${host}, a private or loopback address: Cloudflare connects only to a publicly reachable host (for a local database in npm start, see README "Local runner")` };
   return {
     scheme,
     host,

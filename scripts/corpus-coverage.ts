@@ -12,7 +12,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FIXTURES, environmentsOf, findConfigs, readRawConfig } from "./corpus-reference";
-import { dataset, rateLimit, vectorizeIndex } from "../config/bindingFields";
+import { dataset, namespaceName, rateLimit, vectorizeIndex } from "../config/bindingFields";
 
 /** Keys that do not change what is deployed, or that the program handles its own way. */
 const NEUTRAL = new Set(["name", "main", "compatibility_date", "compatibility_flags", "env", "dev", "port", "account_id", "keep_vars", "send_metrics", "secrets"]);
@@ -21,6 +21,7 @@ const DECLARABLE = new Set([
   "vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route",
   // The binding kinds of config/bindingKinds.ts beyond the system's own resources (values checked below).
   "ai", "browser", "version_metadata", "analytics_engine_datasets", "vectorize", "hyperdrive", "send_email", "ratelimits", "mtls_certificates", "dispatch_namespaces", "unsafe",
+  "ai_search_namespaces", "artifacts",
 ]);
 /** How a key that cannot be declared is named in the table. */
 const LABEL: Record<string, string> = {
@@ -42,6 +43,7 @@ const LABEL: Record<string, string> = {
   mtls_certificates: "mTLS certificates",
   secrets_store_secrets: "Secrets Store",
   dispatch_namespaces: "dispatch namespaces",
+  artifacts: "Artifacts",
 };
 
 type Raw = Record<string, unknown> & { env?: Record<string, unknown> };
@@ -121,6 +123,8 @@ export function coverageOf(system: string): SystemCoverage {
         if (k === "ratelimits")
           for (const x of v as Array<{ namespace_id: string; simple: { limit: number; period: number } }>)
             if (!rateLimit.safeParse({ namespaceId: x.namespace_id, ...x.simple }).success) gaps.add("rate limits Cloudflare refuses");
+        if (k === "ai_search_namespaces" || k === "artifacts")
+          for (const x of v as Array<{ namespace: string }>) if (!namespaceName.safeParse(x.namespace).success) gaps.add(`${LABEL[k]} namespace "${x.namespace}"`);
         if (k === "dispatch_namespaces" && (v as Array<{ outbound?: unknown }>).some((x) => x.outbound)) gaps.add("dispatch namespace outbound workers");
       }
     }

@@ -1,7 +1,7 @@
 /**
  * The binding kinds beyond the system's own resources (Workers AI, Browser Rendering, version
  * metadata, Analytics Engine, Vectorize, Hyperdrive, send_email, rate limiting, mTLS certificates,
- * dispatch namespaces): what the program registers for each, what a worker sees of each in the
+ * dispatch namespaces, AI Search namespaces, Artifacts): what the program registers for each, what a worker sees of each in the
  * local runner, and the validation of each.
  */
 import * as assert from "node:assert/strict";
@@ -26,7 +26,7 @@ const CONNECTION = "postgres://app:s3cret-pw@db.example.net:6543/shop";
 const WORKER = `import { EmailMessage } from "cloudflare:email";
 import { health } from ${JSON.stringify(path.join(ROOT, "workers", "shared", "http.ts"))};
 
-const NEEDS = { AI: "ai", BROWSER: "browser", VERSION_META: "version", EVENTS: "analytics", DOCS: "vectorize", SHOP_DB: "hyperdrive", MAILER: "email", LIMITER: "ratelimit", CLIENT_CERT: "mtls", TENANTS: "dispatch" };
+const NEEDS = { AI: "ai", BROWSER: "browser", VERSION_META: "version", EVENTS: "analytics", DOCS: "vectorize", SHOP_DB: "hyperdrive", MAILER: "email", LIMITER: "ratelimit", CLIENT_CERT: "mtls", TENANTS: "dispatch", SEARCH: "aiSearch", ARTIFACTS: "artifacts" };
 
 export default {
   async fetch(request, env) {
@@ -67,6 +67,8 @@ const SYSTEM = {
         LIMITER: { rateLimit: { namespaceId: "1001", limit: 1, period: 60 } },
         CLIENT_CERT: { mtlsCertificate: "0f6b4a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b" },
         TENANTS: { dispatchNamespace: "customers" },
+        SEARCH: { aiSearchNamespace: "dev-stack" },
+        ARTIFACTS: { artifacts: "default" },
       },
     },
   },
@@ -82,7 +84,7 @@ function project(system: unknown = SYSTEM): string {
 
 const secrets = { SHOP_DATABASE_URL: CONNECTION };
 
-describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vectorize, Hyperdrive, send_email, rate limits, mTLS, dispatch", function () {
+describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vectorize, Hyperdrive, send_email, rate limits, mTLS, dispatch, AI Search, Artifacts", function () {
   this.timeout(120_000);
   let dir: string;
   before(() => (dir = project()));
@@ -96,12 +98,14 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
     const bindings = (reveal(script!.inputs.bindings) as { name: string }[]).filter((b) => !["ENVIRONMENT", "VERSION"].includes(b.name));
     assert.deepEqual(bindings, [
       { name: "AI", type: "ai" },
+      { name: "ARTIFACTS", type: "artifacts", namespace: "default" },
       { name: "BROWSER", type: "browser" },
       { name: "CLIENT_CERT", type: "mtls_certificate", certificateId: "0f6b4a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b" },
       { name: "DOCS", type: "vectorize", indexName: "docs-index" },
       { name: "EVENTS", type: "analytics_engine", dataset: "edge_events" },
       { name: "LIMITER", type: "ratelimit", namespaceId: "1001", simple: { limit: 1, period: 60 } },
       { name: "MAILER", type: "send_email", destinationAddress: "ops@example.com", allowedSenderAddresses: ["app@example.com"] },
+      { name: "SEARCH", type: "ai_search_namespace", namespace: "dev-stack" },
       { name: "SHOP_DB", type: "hyperdrive", id: hyperdriveId },
       { name: "TENANTS", type: "dispatch_namespace", namespace: "customers" },
       { name: "VERSION_META", type: "version_metadata" },
@@ -142,9 +146,11 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
       LIMITER: "RateLimit",
       CLIENT_CERT: "Fetcher",
       TENANTS: "DispatchNamespace",
+      SEARCH: "AiSearchNamespace",
+      ARTIFACTS: "Artifacts",
     });
     const graph = stackGraph(await evaluate("staging", { root: dir, secrets }));
-    for (const label of ["Workers AI", "Browser Rendering", "Analytics Engine edge_events", "Vectorize docs-index", "rate limit 1001: 1 per 60 s", "e-mail to ops@example.com", "dispatch namespace customers"])
+    for (const label of ["Workers AI", "Browser Rendering", "Analytics Engine edge_events", "Vectorize docs-index", "rate limit 1001: 1 per 60 s", "e-mail to ops@example.com", "dispatch namespace customers", "AI Search dev-stack", "Artifacts default"])
       assert.ok(graph.includes(label), `graph draws ${label}`);
     assert.match(graph, /-->\|"SHOP_DB"\| hyperdrive_/);
   });
@@ -178,6 +184,8 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
         LIMITER: "Rate Limit",
         CLIENT_CERT: "mTLS Certificate",
         TENANTS: "Dispatch Namespace",
+        SEARCH: "AI Search Namespace",
+        ARTIFACTS: "Artifacts",
       });
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
@@ -208,7 +216,7 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
         health.rows.filter((r) => r.verdict !== "ok").map((r) => `${r.name}: ${r.verdict} ${r.detail ?? ""}`),
         [],
       );
-      assert.equal(health.rows.length, 10);
+      assert.equal(health.rows.length, 12);
     });
 
     it("emulates rate limits, Analytics Engine, version metadata, send_email rules and Hyperdrive from the local connection string", async () => {
@@ -225,7 +233,7 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
     });
 
     it("names what it does not emulate", () => {
-      for (const what of ["Workers AI", "Browser Rendering", "Vectorize index docs-index", "mTLS certificate", "dispatch namespace customers"])
+      for (const what of ["Workers AI", "Browser Rendering", "Vectorize index docs-index", "mTLS certificate", "dispatch namespace customers", "AI Search namespace dev-stack", "Artifacts namespace default"])
         assert.ok(local.notices.some((n) => n.startsWith(what) && n.includes("not emulated locally")), `a notice for ${what}: ${local.notices.join("\n")}`);
     });
   });

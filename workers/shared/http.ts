@@ -69,6 +69,8 @@ export async function checkBinding(env: Record<string, unknown>, name: string, t
         break;
       case "ai":
       case "vectorize":
+      case "aiSearch":
+      case "artifacts":
         // Cloudflare-only services (a 501 stand-in locally): present is all that can be asked for free.
         if (typeof value !== "object") throw new Error(`not a ${type} binding`);
         break;
