@@ -1,0 +1,56 @@
+/**
+ * Workers present on some stacks only (`stacks: [dev, staging]`). On a stack a worker is absent
+ * from, it is not deployed and does not count in any rule; anything of a present worker that
+ * binds it, runs its workflow or tails it is an error naming the stack.
+ */
+import type { ConfigIssue } from "./errors";
+import { declaredKindOf } from "./bindingKinds";
+import { workflowHosts } from "./graph";
+import type { WorkerConfig } from "./schema";
+
+/** The keys of the workers absent from `stack` (their `stacks` do not list it). */
+export function absentWorkers(workers: Record<string, WorkerConfig>, stack: string): string[] {
+  return Object.entries(workers)
+    .filter(([, w]) => w.stacks !== undefined && !w.stacks.includes(stack))
+    .map(([key]) => key);
+}
+
+/**
+ * Reports every reference from a worker present on `stack` to a worker absent from it: service
+ * bindings, Durable Object classes of another worker, workflows hosted by it, tail consumers.
+ */
+export function checkPresence(workers: Record<string, WorkerConfig>, absent: Set<string>, stack: string, issues: ConfigIssue[]): void {
+  if (!absent.size) return;
+  const on = (key: string) => {
+    const stacks = workers[key]?.stacks ?? [];
+    return `worker "${key}" does not exist on stack ${stack} (its stacks: ${stacks.join(", ")})`;
+  };
+  const fix = (key: string) => `add ${stack} to system.workers.${key}.stacks, or remove the reference on this stack (set it to null in Pulumi.${stack}.yaml overrides)`;
+  const wfHosts = workflowHosts({ workers });
+  for (const [key, w] of Object.entries(workers)) {
+    if (absent.has(key)) continue;
+    const at = `system.workers.${key}`;
+    for (const [name, b] of Object.entries(w.bindings ?? {})) {
+      const kind = declaredKindOf(b);
+      const target =
+        kind?.config.refers?.collection === "workers"
+          ? b[kind.config.target as keyof typeof b]
+          : b.durableObject !== undefined
+            ? b.worker
+            : b.workflow !== undefined
+              ? wfHosts.get(b.workflow)
+              : undefined;
+      if (target !== undefined && target !== key && absent.has(target))
+        issues.push({ path: `${at}.bindings.${name}`, message: `binds ${b.workflow !== undefined ? `workflow "${b.workflow}" of ` : ""}${on(target)}`, hint: fix(target) });
+    }
+    // Tail consumers by worker key (a settings key): read loosely, so the rule holds once it exists.
+    const tails = (w as { tailConsumers?: unknown }).tailConsumers;
+    if (Array.isArray(tails))
+      tails.forEach((t: unknown, i) => {
+        const target = t && typeof t === "object" ? (t as { worker?: unknown }).worker : undefined;
+        if (typeof target === "string" && absent.has(target)) issues.push({ path: `${at}.tailConsumers.${i}`, message: `is tailed by ${on(target)}`, hint: fix(target) });
+      });
+  }
+  if (absent.size === Object.keys(workers).length)
+    issues.push({ path: "system.workers", message: `no worker exists on stack ${stack}: every worker's stacks leave it out`, hint: `add ${stack} to some worker's stacks` });
+}
