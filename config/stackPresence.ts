@@ -6,6 +6,7 @@
 import type { ConfigIssue } from "./errors";
 import { declaredKindOf } from "./bindingKinds";
 import { workflowHosts } from "./graph";
+import { didYouMean } from "./limits";
 import type { WorkerConfig } from "./schema";
 
 /** The keys of the workers absent from `stack` (their `stacks` do not list it). */
@@ -53,4 +54,24 @@ export function checkPresence(workers: Record<string, WorkerConfig>, absent: Set
   }
   if (absent.size === Object.keys(workers).length)
     issues.push({ path: "system.workers", message: `no worker exists on stack ${stack}: every worker's stacks leave it out`, hint: `add ${stack} to some worker's stacks` });
+}
+
+/**
+ * Each stack a worker's `stacks` lists is a stack of the project (a `Pulumi.<stack>.yaml` beside
+ * Pulumi.yaml, or the stack being run): a misspelt `stagin` would leave the worker off everywhere.
+ */
+export function checkStackNames(workers: Record<string, WorkerConfig>, projectFiles: string[] | undefined, stack: string, issues: ConfigIssue[]): void {
+  const files = (projectFiles ?? []).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+  if (!files.length) return;
+  const known = [...new Set([...files, stack])].sort();
+  for (const [key, w] of Object.entries(workers))
+    (w.stacks ?? []).forEach((s, i) => {
+      if (known.includes(s)) return;
+      const near = didYouMean(s, known);
+      issues.push({
+        path: `system.workers.${key}.stacks.${i}`,
+        message: `stack "${s}" is not a stack of this project${near ? ` (did you mean "${near}"?)` : ""}: there is no Pulumi.${s}.yaml`,
+        hint: `the project's stacks: ${known.join(", ")}`,
+      });
+    });
 }

@@ -21,7 +21,7 @@ import {
 } from "./schema";
 import { didYouMean, WorkersPlan } from "./limits";
 import { RULES, type RuleContext } from "./rules";
-import { absentWorkers, checkPresence } from "./stackPresence";
+import { absentWorkers, checkPresence, checkStackNames } from "./stackPresence";
 
 /** What the program read from Pulumi config for one stack. */
 export interface ConfigSource {
@@ -162,6 +162,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   // Workers absent from this stack (`stacks`): references to them are reported here, then they
   // leave the system; their secrets and transfers are still known (system.absent).
   const absent = new Set(absentWorkers(system.workers, stack));
+  checkStackNames(system.workers, facts.listDir("."), stack, issues);
   checkPresence(system.workers, absent, stack, issues);
   if (absent.size) {
     system.absent = Object.fromEntries(Object.entries(system.workers).filter(([k]) => absent.has(k)));

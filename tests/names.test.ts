@@ -181,6 +181,7 @@ describe("names, stacks and injected vars", function () {
         change: (s) => (s.workers.api.bindings.TEST = { service: "testonly" }),
         expect: ['system.workers.api.bindings.TEST: binds worker "testonly" does not exist on stack production (its stacks: staging)', "add production to system.workers.testonly.stacks"],
       },
+      { name: "a misspelt stack", change: (s) => (s.workers.testonly.stacks = ["stagin"]), expect: ['system.workers.testonly.stacks.0: stack "stagin" is not a stack of this project (did you mean "staging"?): there is no Pulumi.stagin.yaml'] },
       { name: "a worker on no stack", change: (s) => (s.workers.testonly.stacks = []), expect: ["system.workers.testonly.stacks: list at least one stack"] },
       { name: "the renamed environment var declared as a var", change: (s) => (s.workers.auth.vars.ENV_NAME = "x"), expect: ["system.workers.auth.vars.ENV_NAME: ENV_NAME is injected into every worker", "environmentVar / versionVar"] },
       { name: "both injected vars under one name", change: (s) => (s.versionVar = "ENV_NAME"), expect: ["system.versionVar: ENV_NAME is also the environmentVar"] },
