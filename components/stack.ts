@@ -39,6 +39,10 @@ export interface StackArgs {
 export interface StackOutputs {
   stack: string;
   version: string;
+  /** The value of the injected environment var (`environment`, default the stack name). */
+  environment: string;
+  /** The injected vars' names, or false where switched off (what `/health` checks read). */
+  injectedVars: { environment: string | false; version: string | false };
   /** Per worker: its script name, the URLs it is served at (hostnames, custom domains, routes with one host) and its route patterns. */
   workers: Record<string, { scriptName: pulumi.Output<string>; urls: string[]; routes?: string[] }>;
   databases: Record<string, { name: string; id: pulumi.Output<string>; migrationsHash?: string }>;
@@ -104,6 +108,7 @@ export class Stack extends pulumi.ComponentResource {
           projectRoot,
           protect: plan.protect,
           ...(db.migrationsDir ? { migrationsDir: db.migrationsDir } : {}),
+          ...(db.readReplication ? { readReplication: db.readReplication } : {}),
           ...(db.importId ? { importId: db.importId } : {}),
           ...(args.apiToken ? { apiToken: args.apiToken } : {}),
         },
@@ -233,6 +238,8 @@ export class Stack extends pulumi.ComponentResource {
     return {
       stack: plan.stack,
       version: plan.version,
+      environment: plan.environment,
+      injectedVars: plan.injectedVars,
       workers: Object.fromEntries(
         plan.workers.map((w) => [
           w.key,

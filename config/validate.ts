@@ -23,6 +23,7 @@ import {
 import { didYouMean, WorkersPlan } from "./limits";
 import { RULES, type RuleContext } from "./rules";
 import { resolveZoneIds } from "./routing";
+import { absentWorkers, checkPresence, checkStackNames } from "./stackPresence";
 
 /** What the program read from Pulumi config for one stack. */
 export interface ConfigSource {
@@ -73,9 +74,14 @@ export interface Declaration {
   zoneId: string;
   /** The id of every zone the stack serves something on, by zone. */
   zoneIds: Record<string, string>;
+  /** Workers declared but absent from this stack (`stacks`), by key: not deployed. @default none */
+  absentWorkers?: Record<string, WorkerConfig>;
 }
 
-/** Names Cloudflare or the program gives every worker; a declaration may not use them. */
+/**
+ * The names the program gives every worker by default; a declaration may not use them unless it
+ * renames or switches them off (`environmentVar`, `versionVar`: see injectedNames in names.ts).
+ */
 export const RESERVED_NAMES = ["ENVIRONMENT", "VERSION"];
 
 export const HEX32 = /^[0-9a-f]{32}$/;
@@ -93,7 +99,6 @@ export const SECRET_VALUE = [
   /^AKIA[0-9A-Z]{16}$/,
   /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s]*:[^/?#@\s]+@/, // credentials in a URL: postgres://user:password@host/db
 ];
-export const MIGRATION_FILE = /^(\d+)_[^/]+\.sql$/;
 
 /** One segment of a project path: no shell or option characters (`..` is refused before). */
 const PATH_SEGMENT = /^[A-Za-z0-9_@+.][A-Za-z0-9._@+-]*$/;
@@ -159,6 +164,18 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   }
   const plan: WorkersPlan = system.plan ?? "paid";
 
+  // Workers absent from this stack (`stacks`): references to them are reported here, then they
+  // leave the system; their secrets and transfers are still known (system.absent).
+  const absent = new Set(absentWorkers(system.workers, stack));
+  checkStackNames(system.workers, facts.listDir("."), stack, issues);
+  checkPresence(system.workers, absent, stack, issues);
+  if (absent.size) {
+    system.absent = Object.fromEntries(Object.entries(system.workers).filter(([k]) => absent.has(k)));
+    system.workers = Object.fromEntries(Object.entries(system.workers).filter(([k]) => !absent.has(k)));
+    // References to them are reported once, by checkPresence, not again as "not declared".
+    for (const k of absent) system.invalid.add(`workers.${k}`);
+  }
+
   // 3. Account and zones: the id of every zone the stack serves something on (config/routing.ts).
   const accountId = checkId(source.accountId, "accountId", HEX32, "a 32-character hex account id", stack, issues, true);
   const zoneIds = resolveZoneIds(source, settings, system, stack, issues);
@@ -172,7 +189,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   checkProjectKeys(source, system, issues);
 
   if (issues.length) throw new ConfigError(stack, locate(issues, source, settings.overrides));
-  const { invalid: _invalid, ...clean } = system;
+  const { invalid: _invalid, absent: _absent, ...clean } = system;
   return {
     project,
     stack,
@@ -182,15 +199,21 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
       hostnameSuffix,
       protect: settings.protect ?? stack === "production",
       ...(settings.version !== undefined ? { version: settings.version } : {}),
+      ...(settings.environment !== undefined ? { environment: settings.environment } : {}),
       ...(settings.imports !== undefined ? { imports: settings.imports } : {}),
     },
     accountId: accountId!,
     zoneId: (system.zone !== undefined ? zoneIds[system.zone] : undefined) ?? "",
     zoneIds,
+    ...(system.absent ? { absentWorkers: system.absent } : {}),
   };
 }
 
-export type LenientSystem = SystemConfig & { invalid: Set<string> };
+export type LenientSystem = SystemConfig & {
+  invalid: Set<string>;
+  /** Workers declared but absent from this stack (`stacks`), by key. @default none */
+  absent?: Record<string, WorkerConfig>;
+};
 
 /**
  * Parses the system strictly; when that fails, parses each part on its own so the rules above
@@ -233,6 +256,8 @@ function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
     hyperdrives: section("hyperdrives", hyperdriveSchema),
     workers: lenientWorkers(obj.workers, invalid),
     ...(systemSchema.shape.plan.safeParse(obj.plan).success && obj.plan !== undefined ? { plan: obj.plan as WorkersPlan } : {}),
+    ...(systemSchema.shape.environmentVar.safeParse(obj.environmentVar).success && obj.environmentVar !== undefined ? { environmentVar: obj.environmentVar as string | false } : {}),
+    ...(systemSchema.shape.versionVar.safeParse(obj.versionVar).success && obj.versionVar !== undefined ? { versionVar: obj.versionVar as string | false } : {}),
     invalid,
   };
 }

@@ -19,6 +19,9 @@ import { evaluateLocally, startLocal } from "./runner";
  * so `/health` is asked at `/api/health`); a route on a wildcard host gives none.
  */
 export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
+  const outputs = (ev.outputs ?? {}) as { version?: string; environment?: string; injectedVars?: { environment: string | false; version: string | false } };
+  // The injected vars as the program set them (renamed or off: `environmentVar`, `versionVar`).
+  const injectedVars = outputs.injectedVars ?? { environment: "ENVIRONMENT", version: "VERSION" };
   // Rank 0: a declared hostname (its DNS record is registered) or custom domain; 1: a route on a
   // whole host; 2: a route with a path. The first one is where the checks call the worker.
   const declared = new Set(registeredOf(ev.resources, "dns", reveal).map((r) => String(r.inputs.name)));
@@ -43,8 +46,9 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
         declared: Object.fromEntries(bindings.map((b) => [b.name, b.type])),
         ...(where.url ? { url: where.url } : {}),
         ...(where.host ? { host: where.host } : {}),
-        expectEnvironment: ev.stack,
-        expectVersion: String((ev.outputs as { version?: string } | undefined)?.version ?? version),
+        expectEnvironment: injectedVars.environment === false ? undefined : (outputs.environment ?? ev.stack),
+        expectVersion: injectedVars.version === false ? undefined : String(outputs.version ?? version),
+        injected: [injectedVars.environment, injectedVars.version].filter((n): n is string => n !== false),
       };
     });
 }
