@@ -8,6 +8,7 @@ import { topologicalOrder, deployEdges, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
+import { planScriptSettings, type PlannedScriptSettings } from "./scriptSettings";
 
 export type { PlannedBinding } from "./bindingKinds";
 
@@ -111,8 +112,10 @@ export interface PlannedWorker {
   };
   /** Databases this worker binds: their migrations run before the worker is updated. */
   databases: string[];
-  /** Workers that must exist first: service targets, hosts of bound Durable Objects and Workflows. */
+  /** Workers that must exist first: service targets, hosts of bound Durable Objects and Workflows, tail consumers. */
   services: string[];
+  /** Exposure (workers.dev, preview URLs) and script settings (observability, logpush, tail consumers, placement, limits, bundler options). */
+  settings: PlannedScriptSettings;
 }
 
 export interface Plan {
@@ -222,6 +225,8 @@ export function buildPlan(decl: Declaration, version: string): Plan {
         : {}),
       databases: uniqueSorted(bindings.flatMap((b) => (b.type === "d1" ? [b.database] : []))),
       services: edges.get(key) ?? [],
+      // Tail consumers of the system get their script name by the same rule as scriptName.
+      settings: planScriptSettings(w, hosts.length + (w.customDomains ?? []).length > 0, name),
     };
   });
 

@@ -10,6 +10,7 @@ import { deployEdges, findCycle, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
 import { checkHostname, checkNameLength, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkMigrationHistory } from "./doMigrations";
+import { bundleOptions, checkScriptSettings } from "./scriptSettings";
 import {
   checkId, own, projectPathProblem, truncate,
   HEX32, MIGRATION_FILE, PLACEHOLDER, RESERVED_NAMES, SECRET_NAME, SECRET_VALUE, UUID,
@@ -150,7 +151,7 @@ export function checkWorkers(ctx: RuleContext): void {
     } else if (!facts.isFile(worker.entry))
       issues.push({ path: `${at}.entry`, message: `entry file "${worker.entry}" does not exist`, hint: "give the path of the worker's entry module relative to the project root" });
     else if (facts.bundle) {
-      const built = facts.bundle(worker.entry, key);
+      const built = facts.bundle(worker.entry, key, bundleOptions(worker));
       if ("errors" in built)
         issues.push({
           path: `${at}.entry`,
@@ -299,7 +300,7 @@ export function checkDeployOrder(ctx: RuleContext): void {
   if (cycle)
     issues.push({
       path: "system.workers",
-      message: `service, Durable Object or Workflow bindings form a cycle: ${cycle.join(" → ")}`,
+      message: `service, Durable Object or Workflow bindings${tailCycle(system, cycle) ? " and tail consumers" : ""} form a cycle: ${cycle.join(" → ")}`,
       hint: "a worker must exist before another binds it; break the cycle (e.g. call over HTTP in one direction)",
     });
 
@@ -321,8 +322,20 @@ export function checkAccountLimits(ctx: RuleContext): void {
     });
 }
 
+/** Exposure and script settings of each worker: tail consumers, limits per plan (config/scriptSettings.ts). */
+export function checkWorkerSettings(ctx: RuleContext): void {
+  const { system, plan, issues } = ctx;
+  for (const [key, worker] of Object.entries(system.workers))
+    issues.push(...checkScriptSettings(`system.workers.${key}`, key, worker, { plan, workers: system.workers, invalid: system.invalid }));
+}
+
+/** True when a step of the cycle is a tail consumer rather than a binding. */
+function tailCycle(system: LenientSystem, cycle: string[]): boolean {
+  return cycle.slice(1).some((to, i) => (system.workers[cycle[i]!]?.tailConsumers ?? []).some((t) => "worker" in t && t.worker === to));
+}
+
 /** The rules, in the order their problems are listed. */
-export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkWorkers, checkDeployOrder, checkAccountLimits];
+export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkWorkers, checkWorkerSettings, checkDeployOrder, checkAccountLimits];
 
 /** Cloudflare's name limits for the resources the system declares (their derived names). */
 export function checkResourceLimits(system: SystemConfig, suffix: string, issues: ConfigIssue[]): void {

@@ -21,6 +21,7 @@ import {
 } from "./schema";
 import { didYouMean, WorkersPlan } from "./limits";
 import { RULES, type RuleContext } from "./rules";
+import type { BundleOptions } from "./scriptSettings";
 
 /** What the program read from Pulumi config for one stack. */
 export interface ConfigSource {
@@ -57,7 +58,7 @@ export interface Facts {
    * both, so a worker that does not compile stops the program before anything is registered.
    * @default not bundled (pure validation, e.g. the fuzzing)
    */
-  bundle?(entry: string, worker: string): { errors: string[] } | { bytes: number; gzipBytes: number };
+  bundle?(entry: string, worker: string, options?: BundleOptions): { errors: string[] } | { bytes: number; gzipBytes: number };
 }
 
 /** A configuration that passed every rule. */
