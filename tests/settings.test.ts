@@ -14,6 +14,10 @@ import { evaluateStack, reveal, type Evaluation, type RegisteredResource } from 
 import { startLocal, type LocalStack } from "../local/runner";
 import { request } from "../local/http";
 import { TEST_IDS, TYPES } from "./helpers";
+import { stackGraph } from "../scripts/graph";
+import { targetsOf } from "../local/targets";
+import { checkWorker } from "../local/healthCheck";
+import { checkTargets } from "../scripts/smoke";
 
 const SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain";
 
@@ -186,6 +190,25 @@ describe("exposure and script settings", function () {
     } finally {
       fs.rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it("tells npm run graph, validate and smoke which workers have no hostname and how they are reached", async () => {
+    const ev = await evaluateProject(dir, "staging");
+    const graph = stackGraph(ev);
+    assert.match(graph, /workersdev_st_tail_staging\(\["workers\.dev<br\/>st-tail-staging\.\*\.workers\.dev"\]\)/);
+    assert.match(graph, /workersdev_st_dev_staging -->/);
+    assert.doesNotMatch(graph, /workersdev_st_api_staging/, "api is routed: workers.dev off");
+    assert.match(graph, /worker_internal\["internal<br\/>st-internal-staging<br\/>no public URL"\]/);
+    assert.match(graph, /worker_api -.->\|"tail events"\| worker_tail/);
+    assert.match(graph, /worker_api -.->\|"tail events"\| external_outside_tail/);
+    const targets = targetsOf(ev, "v", (_s, hosts) => (hosts[0] ? { url: `https://${hosts[0]}` } : {}));
+    const exposure = Object.fromEntries(targets.map((t) => [t.key, t.exposure ?? t.url]));
+    assert.deepEqual(exposure, { api: "https://api-staging.example.com", tail: "workers.dev", internal: "no public URL", dev: "workers.dev" });
+    assert.match((await checkWorker(targets.find((t) => t.key === "internal")!)).skipped ?? "", /no public URL/);
+    assert.throws(
+      () => checkTargets("smoke/staging.yaml", [{ worker: "tail", method: "GET", path: "/", status: 200 } as never], targets, "staging"),
+      /worker "tail" has no URL to check on stack "staging": no hostname: only on workers.dev \(st-tail-staging\.<account subdomain>\.workers\.dev/,
+    );
   });
 
   describe("validation", () => {
