@@ -17,6 +17,16 @@ import { FIXTURES, environmentsOf, findConfigs, readRawConfig } from "./corpus-r
 const NEUTRAL = new Set(["name", "main", "compatibility_date", "compatibility_flags", "env", "dev", "port", "account_id", "keep_vars", "send_metrics", "secrets"]);
 /** Keys config/schema.ts can express (with the per-value rules below). */
 const DECLARABLE = new Set(["vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route"]);
+// Exposure and script settings (config/scriptSettings.ts): workersDev, previewUrls, observability,
+// logpush, tailConsumers (a worker of the system or an outside script), placement, limits, the
+// bundler's minify / keepNames / define / alias, and uploadSourceMaps.
+for (const k of ["workers_dev", "preview_urls", "observability", "logpush", "tail_consumers", "placement", "limits", "minify", "keep_names", "define", "alias", "upload_source_maps"]) DECLARABLE.add(k);
+/** The parts of those settings the configuration does not express (wrangler name → label). */
+const SETTINGS_GAPS = {
+  placement: (v: Record<string, unknown>) => ("hint" in v || v.mode === "off" ? "placement hint / off" : undefined),
+  observability: (v: Record<string, unknown>) => ("redact_query_string" in v || "issues" in v ? "observability issues / redact_query_string" : undefined),
+} as Record<string, (v: Record<string, unknown>) => string | undefined>;
+
 /** How a key that cannot be declared is named in the table. */
 const LABEL: Record<string, string> = {
   analytics_engine_datasets: "Analytics Engine",
@@ -71,6 +81,8 @@ export function coverageOf(system: string): SystemCoverage {
         if (NEUTRAL.has(k)) continue;
         features.add(k === "route" ? "routes" : k);
         if (!DECLARABLE.has(k)) gaps.add(LABEL[k] ?? k);
+        const settingGap = Object.hasOwn(SETTINGS_GAPS, k) ? SETTINGS_GAPS[k]!(v as Record<string, unknown>) : undefined;
+        if (settingGap) gaps.add(settingGap);
         if (k === "migrations")
           for (const m of v as Array<Record<string, unknown[] | undefined>>) {
             // Deletes, renames and transfers are declared with durableObjectMigrations.
