@@ -150,7 +150,8 @@ export function checkWorkers(ctx: RuleContext): void {
       issues.push({ path: `${at}.entry`, message: pathProblem(worker.entry, facts)!, hint: "give the entry module inside the project, e.g. workers/bot/index.ts" });
     } else if (!facts.isFile(worker.entry))
       issues.push({ path: `${at}.entry`, message: `entry file "${worker.entry}" does not exist`, hint: "give the path of the worker's entry module relative to the project root" });
-    else if (facts.bundle) {
+    else if (facts.bundle && !system.invalid.has(`workers.${key}.build`)) {
+      // (Not bundled when its build options are wrong: those are reported, a bundle without them would only fail again.)
       const built = facts.bundle(worker.entry, key, bundleOptions(worker));
       if ("errors" in built)
         issues.push({

@@ -159,7 +159,8 @@ export function bundleOptions(w: DeclaredScriptSettings): BundleOptions {
     // wrangler's keep_names defaults to true; it matters when minifying. Without minify the default
     // stays esbuild's, so a worker that declares no build options keeps exactly its bundle bytes.
     keepNames: w.build?.keepNames ?? w.build?.minify === true,
-    define: sortedRecord(w.build?.define),
+    // A define esbuild cannot read is reported by checkScriptSettings (at its own path), not as a bundle error.
+    define: sortedRecord(Object.fromEntries(Object.entries(w.build?.define ?? {}).filter(([k, v]) => ENTITY.test(k) && isDefineValue(v)))),
     alias: sortedRecord(w.build?.alias),
     sourceMap: w.uploadSourceMaps ?? false,
   };
@@ -270,6 +271,16 @@ export function checkScriptSettings(
         hint: `declared workers: ${Object.keys(ctx.workers).join(", ")}; for a script outside the system write { script: <its name> }`,
       });
   });
+  for (const [name, value] of Object.entries(w.build?.define ?? {})) {
+    const path = `${at}.build.define.${name}`;
+    if (!ENTITY.test(name)) issues.push({ path, message: `"${name}" cannot be defined: esbuild replaces identifiers such as DEBUG or process.env.MODE`, hint: "use an identifier (or a dotted chain of them) as the key" });
+    else if (!isDefineValue(value))
+      issues.push({
+        path,
+        message: `${JSON.stringify(value)} is not a value esbuild can put in place of ${name}`,
+        hint: `give a JavaScript literal as text: '"blue"' or "'blue'" for a string, 42, true, {"a":1}; or an identifier such as process.env.MODE`,
+      });
+  }
   const limits = w.limits;
   if (limits?.cpuMs !== undefined) {
     const cpu = planLimit(LIMITS.cpuMs, ctx.plan, (n) => `${n.toLocaleString("en-US")} ms`);
@@ -286,6 +297,20 @@ export function checkScriptSettings(
       issues.push({ path: `${at}.limits.subrequests`, message: `${limits.subrequests.toLocaleString("en-US")} subrequests per invocation; Cloudflare allows at most ${sub.says}`, hint: "lower it" });
   }
   return issues;
+}
+
+/** An identifier chain esbuild accepts as a define key or value: `DEBUG`, `process.env.NODE_ENV`. */
+const ENTITY = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+
+/** What esbuild accepts as a define value: a JSON literal, a single-quoted string or an identifier chain. */
+export function isDefineValue(v: string): boolean {
+  if (ENTITY.test(v) || /^'([^'\\\n]|\\.)*'$/.test(v)) return true;
+  try {
+    JSON.parse(v);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function sortedRecord(r: Record<string, string> | undefined): Record<string, string> {

@@ -251,6 +251,8 @@ function lenientWorkers(entries: unknown, invalid: Set<string>): Record<string, 
       if (!Object.hasOwn(value, field)) continue;
       const r = (schema as z.ZodType).safeParse(value[field]);
       if (r.success && r.data !== undefined) fields[field] = r.data;
+      // Remembered, so a rule that depends on the field (the bundle on `build`) does not report a second, derived problem.
+      else if (!r.success) invalid.add(`workers.${key}.${field}`);
     }
     Object.defineProperty(out, key, { value: fields as WorkerConfig, enumerable: true, writable: true, configurable: true });
   }

@@ -228,6 +228,11 @@ describe("exposure and script settings", function () {
       { name: "a placement region without its provider", change: (s) => (s.workers.api.placement = { region: "us-east-1" }), expect: ["system.workers.api.placement.region: must be <provider>:<region>, e.g. aws:us-east-1"] },
       { name: "two placement targets at once", change: (s) => (s.workers.api.placement = { region: "aws:us-east-1", hostname: "db.example.com" }), expect: ["system.workers.api.placement: must be one of"] },
       { name: "a define value that is not a string", change: (s) => (s.workers.api.build.define.N = 1), expect: ["system.workers.api.build.define.N"] },
+      {
+        name: "a define value esbuild cannot read, at its own path (not as a bundle error)",
+        change: (s) => (s.workers.api.build.define.BUILD_FLAVOR = "blue sky"),
+        expect: ['system.workers.api.build.define.BUILD_FLAVOR: "blue sky" is not a value esbuild can put in place of BUILD_FLAVOR', "'\"blue\"'"],
+      },
     ];
     for (const c of cases) {
       it(`rejects ${c.name}, registering nothing`, async () => {
@@ -237,6 +242,7 @@ describe("exposure and script settings", function () {
           c.change(sys);
           writeProject(other, sys);
           await assert.rejects(evaluateProject(other, "staging"), (e: Error) => {
+            assert.doesNotMatch(e.message, /does not bundle/, "a settings mistake is not reported as a bundle error");
             for (const text of c.expect) typeof text === "string" ? assert.ok(e.message.includes(text), `${e.message}\n---\nmissing: ${text}`) : assert.match(e.message, text);
             return true;
           });
