@@ -2,6 +2,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedMigrationStep } from "../config/doMigrations";
 import { Bundle, bundleWorker } from "./bundle";
+import type { BundleOptions } from "../config/scriptSettings";
 import { DurableObjectMigrations } from "./doMigrations";
 
 /** A binding as sent to Cloudflare (ids and secret values resolved). */
@@ -23,9 +24,11 @@ export interface WorkerArgs {
   outDir: string;
   /**
    * The finished bundle of `entry` (the program bundles every worker before registering anything).
-   * @default bundled here
+   * @default bundled here, with `bundleOptions`
    */
   bundle?: Bundle;
+  /** esbuild options when the bundle is built here (config/scriptSettings.ts `bundleOptions`). @default not minified, no source map */
+  bundleOptions?: BundleOptions;
   /** Compatibility date, e.g. `2025-09-01`. */
   compatibilityDate: string;
   /** @default [] */
@@ -105,7 +108,7 @@ export class Worker extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Worker", name, {}, opts);
-    const bundle = args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir);
+    const bundle = args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir, args.bundleOptions);
     this.contentSha256 = bundle.sha256;
 
     const upload: cloudflare.WorkersScriptArgs = {
