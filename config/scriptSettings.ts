@@ -230,7 +230,9 @@ function planObservability(o: ObservabilityConfig): PlannedObservability {
   return defined({
     enabled,
     headSamplingRate: o.headSamplingRate,
-    // The provider requires logs.enabled and logs.invocationLogs: Cloudflare's defaults fill them.
+    // The provider requires logs.enabled and logs.invocationLogs: Cloudflare's defaults fill them,
+    // as wrangler 4.156 models what Cloudflare stores (normalizeObservability: enabled false when
+    // absent, logs.enabled = enabled, invocation_logs true, persist true, traces off).
     logs: o.logs ? defined({ ...o.logs, enabled: o.logs.enabled ?? enabled, invocationLogs: o.logs.invocationLogs ?? true }) : undefined,
     traces: o.traces ? defined({ ...o.traces }) : undefined,
   });
