@@ -226,7 +226,8 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       databases: uniqueSorted(bindings.flatMap((b) => (b.type === "d1" ? [b.database] : []))),
       services: edges.get(key) ?? [],
       // Tail consumers of the system get their script name by the same rule as scriptName.
-      settings: planScriptSettings(w, hosts.length + (w.customDomains ?? []).length > 0, name),
+      // "Routed" as wrangler counts it: hostnames, custom domains and zone routes (`routes`, once declared).
+      settings: planScriptSettings(w, hosts.length + (w.customDomains ?? []).length + ((w as { routes?: unknown[] }).routes ?? []).length > 0, name),
     };
   });
 
