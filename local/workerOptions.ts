@@ -17,6 +17,8 @@ export interface LocalWorker {
   hosts: string[];
   /** Binding name → type, as sent. */
   bindings: Record<string, string>;
+  /** How it is reached on Cloudflare when no hostname routes to it. */
+  exposure?: "workers.dev" | "no public URL";
 }
 
 /** The type of a resource's parent, from its URN (`...::<parentType>$<type>::<name>`). */
@@ -53,6 +55,8 @@ export interface ScriptContext {
   sqliteClasses: Set<string>;
   /** Every registered script name (a tail consumer outside them is not emulated). */
   scripts: Set<string>;
+  /** Scripts with workers.dev on. */
+  workersDev: Set<string>;
 }
 
 export function scriptContext(resources: RegisteredResource[]): ScriptContext {
@@ -84,7 +88,9 @@ export function scriptContext(resources: RegisteredResource[]): ScriptContext {
       return [...classesAfter(steps)].filter(([, storage]) => storage !== "kv").map(([c]) => `${String(s.inputs.scriptName)}\0${c}`);
     }),
   );
-  return { routes, consumers, crons, sqliteClasses, scripts: new Set(ofType(T.script).map((s) => String(s.inputs.scriptName))) };
+  const scripts = new Set(ofType(T.script).map((s) => String(s.inputs.scriptName)));
+  const workersDev = new Set(ofType(T.subdomain).filter((s) => s.inputs.enabled === true).map((s) => String(s.inputs.scriptName)));
+  return { routes, consumers, crons, sqliteClasses, scripts, workersDev };
 }
 
 export function workerOptions(
@@ -111,6 +117,7 @@ export function workerOptions(
     url: "",
     hosts: patterns.map((p) => p.replace(/\/\*$/, "")),
     bindings: types,
+    ...(patterns.length ? {} : { exposure: context.workersDev.has(scriptName) ? ("workers.dev" as const) : ("no public URL" as const) }),
     options: {
       name: scriptName,
       // Module names are taken relative to rootPath; it must hold the bundle.

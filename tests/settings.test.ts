@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { evaluateStack, reveal, type Evaluation, type RegisteredResource } from "../local/evaluate";
-import { startLocal, type LocalStack } from "../local/runner";
+import { describeLocal, startLocal, type LocalStack } from "../local/runner";
 import { request } from "../local/http";
 import { TEST_IDS, TYPES } from "./helpers";
 import { stackGraph } from "../scripts/graph";
@@ -287,8 +287,13 @@ describe("exposure and script settings", function () {
       assert.ok(notices.some((n) => /st-api-staging: observability .*logpush.*placement.*limits .* applied by Cloudflare only/.test(n)), notices.join("\n"));
     });
 
-    it("serves a worker reachable only through service bindings to its callers", async () => {
+    it("serves a worker reachable only through service bindings to its callers, and says how each worker is reached on Cloudflare", async () => {
       assert.equal((await request(`${worker("api").url}/internal`)).body, "internal");
+      const table = describeLocal(local).split("\n");
+      const row = (key: string) => table.find((l) => l.startsWith(`${key} `)) ?? "";
+      assert.match(row("internal"), /st-internal-staging\s+http:\/\/127\.0\.0\.1:\d+\s+- \(no public URL\)/);
+      assert.match(row("tail"), /- \(workers\.dev\)/);
+      assert.match(row("api"), /api-staging\.example\.com/);
     });
 
     it("re-bundles an edited source with the same options (watch mode)", async () => {
