@@ -10,7 +10,7 @@ import { deployEdges, findCycle, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
 import { checkHostname, checkNameLength, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkMigrationHistory } from "./doMigrations";
-import { bundleOptions, checkScriptSettings } from "./scriptSettings";
+import { bundleOptions, checkScriptSettings, unbundlable } from "./scriptSettings";
 import {
   checkId, own, projectPathProblem, truncate,
   HEX32, MIGRATION_FILE, PLACEHOLDER, RESERVED_NAMES, SECRET_NAME, SECRET_VALUE, UUID,
@@ -150,7 +150,7 @@ export function checkWorkers(ctx: RuleContext): void {
       issues.push({ path: `${at}.entry`, message: pathProblem(worker.entry, facts)!, hint: "give the entry module inside the project, e.g. workers/bot/index.ts" });
     } else if (!facts.isFile(worker.entry))
       issues.push({ path: `${at}.entry`, message: `entry file "${worker.entry}" does not exist`, hint: "give the path of the worker's entry module relative to the project root" });
-    else if (facts.bundle && !system.invalid.has(`workers.${key}.build`)) {
+    else if (facts.bundle && !system.invalid.has(`workers.${key}.build`) && !unbundlable(worker)) {
       // (Not bundled when its build options are wrong: those are reported, a bundle without them would only fail again.)
       const built = facts.bundle(worker.entry, key, bundleOptions(worker));
       if ("errors" in built)
@@ -325,9 +325,16 @@ export function checkAccountLimits(ctx: RuleContext): void {
 
 /** Exposure and script settings of each worker: tail consumers, limits per plan (config/scriptSettings.ts). */
 export function checkWorkerSettings(ctx: RuleContext): void {
-  const { system, plan, issues } = ctx;
-  for (const [key, worker] of Object.entries(system.workers))
+  const { system, plan, facts, issues } = ctx;
+  for (const [key, worker] of Object.entries(system.workers)) {
     issues.push(...checkScriptSettings(`system.workers.${key}`, key, worker, { plan, workers: system.workers, invalid: system.invalid }));
+    // An alias to a file is a source like the entry: a plain path inside the project.
+    for (const [name, target] of Object.entries(worker.build?.alias ?? {})) {
+      if (!/^\.{0,2}\//.test(target)) continue; // a package name
+      const bad = pathProblem(target, facts);
+      if (bad) issues.push({ path: `system.workers.${key}.build.alias.${name}`, message: bad, hint: "point the alias at a file inside the project, e.g. ./src/shims/fetch.ts (relative to the project root)" });
+    }
+  }
 }
 
 /** True when a step of the cycle is a tail consumer rather than a binding. */

@@ -161,7 +161,8 @@ export function bundleOptions(w: DeclaredScriptSettings): BundleOptions {
     keepNames: w.build?.keepNames ?? w.build?.minify === true,
     // A define esbuild cannot read is reported by checkScriptSettings (at its own path), not as a bundle error.
     define: sortedRecord(Object.fromEntries(Object.entries(w.build?.define ?? {}).filter(([k, v]) => ENTITY.test(k) && isDefineValue(v)))),
-    alias: sortedRecord(w.build?.alias),
+    // An alias leaving the project is refused (config/rules.ts) and never read by the bundler.
+    alias: sortedRecord(Object.fromEntries(Object.entries(w.build?.alias ?? {}).filter(([, target]) => !leavesProject(target)))),
     sourceMap: w.uploadSourceMaps ?? false,
   };
 }
@@ -299,6 +300,16 @@ export function checkScriptSettings(
       issues.push({ path: `${at}.limits.subrequests`, message: `${limits.subrequests.toLocaleString("en-US")} subrequests per invocation; Cloudflare allows at most ${sub.says}`, hint: "lower it" });
   }
   return issues;
+}
+
+/** True for an alias target outside the project (absolute, or climbing out with `..`). */
+function leavesProject(target: string): boolean {
+  return target.startsWith("/") || /^[A-Za-z]:/.test(target) || target.split(/[\\/]/).includes("..");
+}
+
+/** True when the worker's build options cannot be bundled as declared (reported by the rules instead). */
+export function unbundlable(w: DeclaredScriptSettings): boolean {
+  return Object.values(w.build?.alias ?? {}).some(leavesProject) || Object.entries(w.build?.define ?? {}).some(([k, v]) => !ENTITY.test(k) || !isDefineValue(v));
 }
 
 /** An identifier chain esbuild accepts as a define key or value: `DEBUG`, `process.env.NODE_ENV`. */

@@ -229,6 +229,11 @@ describe("exposure and script settings", function () {
       { name: "two placement targets at once", change: (s) => (s.workers.api.placement = { region: "aws:us-east-1", hostname: "db.example.com" }), expect: ["system.workers.api.placement: must be one of"] },
       { name: "a define value that is not a string", change: (s) => (s.workers.api.build.define.N = 1), expect: ["system.workers.api.build.define.N"] },
       {
+        name: "an alias to a file outside the project",
+        change: (s) => (s.workers.api.build.alias["some-lib"] = "../outside.js"),
+        expect: ['system.workers.api.build.alias.some-lib: "../outside.js" leaves the project root', "point the alias at a file inside the project"],
+      },
+      {
         name: "a define value esbuild cannot read, at its own path (not as a bundle error)",
         change: (s) => (s.workers.api.build.define.BUILD_FLAVOR = "blue sky"),
         expect: ['system.workers.api.build.define.BUILD_FLAVOR: "blue sky" is not a value esbuild can put in place of BUILD_FLAVOR', "'\"blue\"'"],
