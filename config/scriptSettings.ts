@@ -197,8 +197,8 @@ export interface PlannedScriptSettings {
   limits?: { cpuMs?: number; subrequests?: number };
   bundle: BundleOptions;
   /**
-   * True when nothing public reaches the worker: no hostname, custom domain or route, and
-   * workers.dev off. Only service bindings (and its queues, crons, tail events) run it.
+   * True when the worker has no public URL: no hostname, custom domain or route, and workers.dev
+   * off. Only service bindings (and its queues, crons, tail events) run it — allowed.
    */
   bindingsOnly: boolean;
 }
