@@ -5,7 +5,8 @@
  */
 import { planBinding, type PlannedBinding } from "./bindingKinds";
 import { topologicalOrder, deployEdges, workflowHosts } from "./graph";
-import { hostFor, physicalName } from "./names";
+import { expandName, hostFor, injectedVars, type InjectedVars, type NameContext } from "./names";
+import { hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
 import { planScriptSettings, type PlannedScriptSettings } from "./scriptSettings";
@@ -14,7 +15,7 @@ export type { PlannedBinding } from "./bindingKinds";
 
 export interface PlannedQueue {
   key: string;
-  /** Queue name, `<app>-<key><suffix>`. */
+  /** Queue name: its `name` template, by default `<app>-<key><suffix>`. */
   name: string;
   /** Dead-letter queue, by key. */
   deadLetterQueue?: string;
@@ -23,7 +24,7 @@ export interface PlannedQueue {
 
 export interface PlannedR2Bucket {
   key: string;
-  /** Bucket name, `<app>-<key><suffix>`. */
+  /** Bucket name: its `name` template, by default `<app>-<key><suffix>`. */
   name: string;
   location?: string;
   jurisdiction?: string;
@@ -44,15 +45,17 @@ export interface PlannedConsumer {
 
 export interface PlannedWorkflow {
   key: string;
-  /** Workflow name, `<app>-<key><suffix>`. */
+  /** Workflow name: its `name` template, by default `<app>-<key><suffix>`. */
   name: string;
   className: string;
 }
 
 export interface PlannedDatabase {
   key: string;
-  /** Physical D1 name, `<app>-<key><suffix>`. */
+  /** Physical D1 name: its `name` template, by default `<app>-<key><suffix>`. */
   name: string;
+  /** Read replication mode, only when declared. */
+  readReplication?: "auto" | "disabled";
   /** Project-relative folder of migrations, when the database has any. */
   migrationsDir?: string;
   /** D1 database id to adopt instead of creating. */
@@ -61,8 +64,18 @@ export interface PlannedDatabase {
 
 export interface PlannedKvNamespace {
   key: string;
-  /** Namespace title, `<app>-<key><suffix>`. */
+  /** Namespace title: its `name` template, by default `<app>-<key><suffix>`. */
   title: string;
+  importId?: string;
+}
+
+export interface PlannedHyperdrive {
+  key: string;
+  /** Its physical name (the `name` template, or `<app>-<key><suffix>`). */
+  name: string;
+  /** The system secret holding the origin's connection string (when not adopted). */
+  connectionStringSecret?: string;
+  /** The id of the existing configuration this stack adopts: bound by id, not managed. */
   importId?: string;
 }
 
@@ -79,7 +92,7 @@ export interface PlannedHostname {
 
 export interface PlannedWorker {
   key: string;
-  /** Physical script name, `<app>-<key><suffix>`. */
+  /** Physical script name: its `name` template, by default `<app>-<key><suffix>`. */
   scriptName: string;
   /** Project-relative entry module. */
   entry: string;
@@ -131,11 +144,16 @@ export interface Plan {
   protect: boolean;
   /** The VERSION every worker gets. */
   version: string;
+  /** The value of the environment var (stack setting `environment`, default the stack name). */
+  environment: string;
+  /** The injected vars' names (false when switched off). */
+  injectedVars: InjectedVars;
   databases: PlannedDatabase[];
   kvNamespaces: PlannedKvNamespace[];
   queues: PlannedQueue[];
   r2Buckets: PlannedR2Bucket[];
   secrets: PlannedSecret[];
+  hyperdrives: PlannedHyperdrive[];
   /** Workers in deploy order: a service target always comes before its callers. */
   workers: PlannedWorker[];
 }
@@ -143,50 +161,72 @@ export interface Plan {
 /** Builds the plan of a validated declaration. `version` is used when the stack sets none. */
 export function buildPlan(decl: Declaration, version: string): Plan {
   const { system, settings, stack } = decl;
-  const name = (key: string) => physicalName(system.app, key, settings.suffix);
+  const names: NameContext = { app: system.app, stack, suffix: settings.suffix };
+  const name = (key: string, item: { name?: string | undefined } | undefined) => expandName(item?.name, key, names);
+  const scriptName = (key: string) => name(key, system.workers[key]);
   const flags = system.compatibilityFlags ?? [];
   const resolvedVersion = settings.version ?? version;
+  const environment = settings.environment ?? stack;
+  const injected = injectedVars(system);
 
   const databases: PlannedDatabase[] = sortedEntries(system.databases).map(([key, db]) => ({
     key,
-    name: name(key),
+    name: name(key, db),
     ...(db.migrations ? { migrationsDir: db.migrations } : {}),
+    ...(db.readReplication ? { readReplication: db.readReplication } : {}),
     ...(imported(settings.imports?.databases, key) ? { importId: settings.imports!.databases![key]! } : {}),
   }));
-  const kvNamespaces: PlannedKvNamespace[] = sortedEntries(system.kvNamespaces).map(([key]) => ({
+  const kvNamespaces: PlannedKvNamespace[] = sortedEntries(system.kvNamespaces).map(([key, kv]) => ({
     key,
-    title: name(key),
+    title: name(key, kv),
     ...(imported(settings.imports?.kvNamespaces, key) ? { importId: settings.imports!.kvNamespaces![key]! } : {}),
   }));
   const queues: PlannedQueue[] = sortedEntries(system.queues).map(([key, q]) => ({
     key,
-    name: name(key),
+    name: name(key, q),
     ...(q.deadLetterQueue ? { deadLetterQueue: q.deadLetterQueue } : {}),
     ...(imported(settings.imports?.queues, key) ? { importId: settings.imports!.queues![key]! } : {}),
   }));
   const r2Buckets: PlannedR2Bucket[] = sortedEntries(system.r2Buckets).map(([key, b]) => ({
     key,
-    name: name(key),
+    name: name(key, b),
     ...(b.location ? { location: b.location } : {}),
     ...(b.jurisdiction ? { jurisdiction: b.jurisdiction } : {}),
     adopt: imported(settings.imports?.r2Buckets, key),
   }));
-  const secrets: PlannedSecret[] = sortedEntries(system.secrets).map(([secretName, s]) =>
+  // Only the secrets this stack needs: those of the workers on it (a worker absent from it needs no
+  // value here) and the connection strings of the hyperdrives it creates (not of adopted ones).
+  const notNeeded = secretsOnlyForAdoptedHyperdrives({ system, settings });
+  const listed = new Set([...Object.values(system.workers).flatMap((w) => w.secrets ?? []), ...[...hyperdriveSecrets(system)].filter((s) => !notNeeded.has(s))]);
+  const secrets: PlannedSecret[] = sortedEntries(system.secrets).filter(([secretName]) => listed.has(secretName)).map(([secretName, s]) =>
     s.generate ? { name: secretName, source: "generate", length: s.generate.length, rotation: s.generate.rotation } : { name: secretName, source: "config" },
   );
+
+  const hyperdrives: PlannedHyperdrive[] = sortedEntries(system.hyperdrives).map(([key, h]) => {
+    const importId = imported(settings.imports?.hyperdrives, key) ? settings.imports!.hyperdrives![key]! : undefined;
+    return {
+      key,
+      name: name(key, h),
+      ...(importId ? { importId } : h.connectionString ? { connectionStringSecret: h.connectionString } : {}),
+    };
+  });
 
   const edges = deployEdges(system);
   const wfHosts = workflowHosts(system);
   const workflowOf = (wf: string) => {
     const host = wfHosts.get(wf);
-    return host === undefined ? undefined : { worker: host, name: name(wf), className: system.workers[host]!.workflows![wf]!.className };
+    const declared = host === undefined ? undefined : system.workers[host]!.workflows![wf]!;
+    return host === undefined ? undefined : { worker: host, name: name(wf, declared), className: declared!.className };
   };
   const order = topologicalOrder(edges);
+  // A class transferred from another worker of the system names that worker's script on this
+  // stack (its `name` template, even when the worker is absent from this stack).
+  const transferSource = (key: string) => name(key, system.workers[key] ?? decl.absentWorkers?.[key]);
   const workers = order.map((key): PlannedWorker => {
     const w = system.workers[key]!;
     const bindings: PlannedBinding[] = [
-      { name: "ENVIRONMENT", type: "plain_text", text: stack },
-      { name: "VERSION", type: "plain_text", text: resolvedVersion },
+      ...(injected.environment !== false ? [{ name: injected.environment, type: "plain_text" as const, text: environment }] : []),
+      ...(injected.version !== false ? [{ name: injected.version, type: "plain_text" as const, text: resolvedVersion }] : []),
     ];
     for (const [varName, value] of Object.entries(w.vars ?? {}))
       bindings.push(typeof value === "string" ? { name: varName, type: "plain_text", text: value } : { name: varName, type: "json", json: JSON.stringify(value) });
@@ -196,7 +236,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     const hosts = [...new Set(w.hostnames ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone));
     return {
       key,
-      scriptName: name(key),
+      scriptName: scriptName(key),
       entry: w.entry,
       compatibilityDate: w.compatibilityDate ?? system.compatibilityDate,
       compatibilityFlags: [...new Set([...flags, ...(w.compatibilityFlags ?? [])])],
@@ -204,11 +244,11 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       hostnames: hosts.map((host) => ({ host, pattern: `${host}/*` })),
       customDomains: [...new Set(w.customDomains ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone)),
       durableObjects: sortedEntries(w.durableObjects).map(([className, d]) => ({ className, sqlite: d.sqlite })),
-      durableObjectMigrations: planMigrationHistory(w.durableObjectMigrations, name),
-      workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf), className: d.className })),
+      durableObjectMigrations: planMigrationHistory(w.durableObjectMigrations, transferSource),
+      workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf, d), className: d.className })),
       consumers: (w.consumers ?? []).map((c) => {
         const dlq = system.queues && Object.hasOwn(system.queues, c.queue) ? system.queues[c.queue]!.deadLetterQueue : undefined;
-        return { ...c, ...(dlq ? { deadLetterQueue: name(dlq) } : {}) };
+        return { ...c, ...(dlq ? { deadLetterQueue: name(dlq, system.queues![dlq]) } : {}) };
       }),
       crons: [...(w.crons ?? [])],
       ...(w.telegram
@@ -225,9 +265,9 @@ export function buildPlan(decl: Declaration, version: string): Plan {
         : {}),
       databases: uniqueSorted(bindings.flatMap((b) => (b.type === "d1" ? [b.database] : []))),
       services: edges.get(key) ?? [],
-      // Tail consumers of the system get their script name by the same rule as scriptName.
-      // "Routed" as wrangler counts it: hostnames, custom domains and zone routes (`routes`, once declared).
-      settings: planScriptSettings(w, hosts.length + (w.customDomains ?? []).length + ((w as { routes?: unknown[] }).routes ?? []).length > 0, name),
+      // Tail consumers of the system get their script name as scriptName does. "Routed" as wrangler
+      // counts it: hostnames, custom domains and zone routes (`routes`, once declared).
+      settings: planScriptSettings(w, hosts.length + (w.customDomains ?? []).length + ((w as { routes?: unknown[] }).routes ?? []).length > 0, scriptName),
     };
   });
 
@@ -241,11 +281,14 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     dnsTarget: system.dnsTarget ?? system.zone,
     protect: settings.protect,
     version: resolvedVersion,
+    environment,
+    injectedVars: injected,
     databases,
     kvNamespaces,
     queues,
     r2Buckets,
     secrets,
+    hyperdrives,
     workers,
   };
 }

@@ -12,11 +12,22 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FIXTURES, environmentsOf, findConfigs, readRawConfig } from "./corpus-reference";
+import { dataset, namespaceName, rateLimit, vectorizeIndex } from "../config/bindingFields";
+import { NAME_RULES, type NameKind } from "../config/limits";
 
-/** Keys that do not change what is deployed, or that the program handles its own way. */
+/**
+ * Keys that do not change what is deployed, or that the program handles its own way. `name` is
+ * declarable as it is (a worker's `name`, per stack through overrides, any physical name a
+ * template), as long as Cloudflare's rule for its kind accepts it (checked below, physicalNames).
+ */
 const NEUTRAL = new Set(["name", "main", "compatibility_date", "compatibility_flags", "env", "dev", "port", "account_id", "keep_vars", "send_metrics", "secrets"]);
 /** Keys config/schema.ts can express (with the per-value rules below). */
-const DECLARABLE = new Set(["vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route"]);
+const DECLARABLE = new Set([
+  "vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route",
+  // The binding kinds of config/bindingKinds.ts beyond the system's own resources (values checked below).
+  "ai", "browser", "version_metadata", "analytics_engine_datasets", "vectorize", "hyperdrive", "send_email", "ratelimits", "mtls_certificates", "dispatch_namespaces", "unsafe",
+  "ai_search_namespaces", "artifacts",
+]);
 // Exposure and script settings (config/scriptSettings.ts): workersDev, previewUrls, observability,
 // logpush, tailConsumers (a worker of the system or an outside script), placement, limits, the
 // bundler's minify / keepNames / define / alias, and uploadSourceMaps.
@@ -47,9 +58,32 @@ const LABEL: Record<string, string> = {
   mtls_certificates: "mTLS certificates",
   secrets_store_secrets: "Secrets Store",
   dispatch_namespaces: "dispatch namespaces",
+  artifacts: "Artifacts",
 };
 
 type Raw = Record<string, unknown> & { env?: Record<string, unknown> };
+
+/** The physical names one config block gives (script, D1, R2, queues, workflows), by kind. */
+function physicalNames(b: Raw): Array<[NameKind, string]> {
+  const out: Array<[NameKind, string]> = [];
+  const list = (v: unknown) => (Array.isArray(v) ? (v as Array<Record<string, unknown>>) : []);
+  if (typeof b.name === "string") out.push(["script", b.name]);
+  for (const d of list(b.d1_databases)) if (typeof d.database_name === "string") out.push(["d1", d.database_name]);
+  for (const r of list(b.r2_buckets)) if (typeof r.bucket_name === "string") out.push(["r2", r.bucket_name]);
+  const queues = (b.queues ?? {}) as { producers?: unknown; consumers?: unknown };
+  for (const q of [...list(queues.producers), ...list(queues.consumers)]) {
+    if (typeof q.queue === "string") out.push(["queue", q.queue]);
+    if (typeof q.dead_letter_queue === "string") out.push(["queue", q.dead_letter_queue]);
+  }
+  for (const w of list(b.workflows)) if (typeof w.name === "string") out.push(["workflow", w.name]);
+  return out;
+}
+
+/** True when Cloudflare's rule for the kind (config/limits.ts NAME_RULES) accepts the name. */
+function nameFits(kind: NameKind, name: string): boolean {
+  const rule = NAME_RULES[kind];
+  return name.length >= rule.min && name.length <= rule.max && rule.pattern.test(name);
+}
 type Route = string | { pattern: string; zone_name?: string; custom_domain?: boolean };
 
 export interface SystemCoverage {
@@ -77,6 +111,7 @@ export function coverageOf(system: string): SystemCoverage {
     if (r.main === undefined) gaps.add("assets-only worker (no entry)");
     for (const e of environmentsOf(r)) envs.add(e || "(top)");
     for (const [, b] of [["", r], ...Object.entries(r.env ?? {})] as Array<[string, Raw]>) {
+      for (const [kind, name] of physicalNames(b)) if (!nameFits(kind, name)) gaps.add(`${NAME_RULES[kind].what}s Cloudflare refuses`);
       for (const [k, v] of Object.entries(b)) {
         if (NEUTRAL.has(k)) continue;
         features.add(k === "route" ? "routes" : k);
@@ -114,7 +149,23 @@ export function coverageOf(system: string): SystemCoverage {
           if (a.run_worker_first) features.add("run_worker_first");
           if (a.not_found_handling) features.add(a.not_found_handling);
         }
-        if (k === "unsafe") for (const x of (v as { bindings?: Array<{ type: string }> }).bindings ?? []) features.add(`unsafe:${x.type}`);
+        if (k === "unsafe") {
+          const u = v as { bindings?: Array<{ type: string; namespace_id?: string; simple?: { limit: number; period: number } }> } & Record<string, unknown>;
+          for (const x of u.bindings ?? []) features.add(`unsafe:${x.type}`);
+          // A rate limit given as an unsafe binding is a `rateLimit` binding; anything else is not declarable.
+          if (Object.keys(u).some((key) => key !== "bindings") || (u.bindings ?? []).some((x) => x.type !== "ratelimit")) gaps.add(LABEL.unsafe!);
+          for (const x of u.bindings ?? []) if (x.type === "ratelimit" && !rateLimit.safeParse({ namespaceId: x.namespace_id, ...x.simple }).success) gaps.add("rate limits Cloudflare refuses");
+        }
+        // The values the binding kinds check (config/bindingFields.ts): real names must pass.
+        if (k === "analytics_engine_datasets")
+          for (const x of v as Array<{ binding: string; dataset?: string }>) if (!dataset.safeParse(x.dataset ?? x.binding).success) gaps.add(`Analytics Engine dataset "${x.dataset}"`);
+        if (k === "vectorize") for (const x of v as Array<{ index_name: string }>) if (!vectorizeIndex.safeParse(x.index_name).success) gaps.add(`Vectorize index "${x.index_name}"`);
+        if (k === "ratelimits")
+          for (const x of v as Array<{ namespace_id: string; simple: { limit: number; period: number } }>)
+            if (!rateLimit.safeParse({ namespaceId: x.namespace_id, ...x.simple }).success) gaps.add("rate limits Cloudflare refuses");
+        if (k === "ai_search_namespaces" || k === "artifacts")
+          for (const x of v as Array<{ namespace: string }>) if (!namespaceName.safeParse(x.namespace).success) gaps.add(`${LABEL[k]} namespace "${x.namespace}"`);
+        if (k === "dispatch_namespaces" && (v as Array<{ outbound?: unknown }>).some((x) => x.outbound)) gaps.add("dispatch namespace outbound workers");
       }
     }
     if (gaps.size === 0) declarable++;

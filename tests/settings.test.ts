@@ -214,6 +214,11 @@ describe("exposure and script settings", function () {
   describe("validation", () => {
     const cases: { name: string; change: (s: any) => void; plan?: "free"; expect: (string | RegExp)[] }[] = [
       { name: "a tail consumer that is not declared", change: (s) => (s.workers.api.tailConsumers = [{ worker: "tial" }]), expect: ["system.workers.api.tailConsumers.0: worker \"tial\" is not declared", "{ script: <its name> }"] },
+      {
+        name: "a tail consumer absent on the stack (stacks), once",
+        change: (s) => (s.workers.tail.stacks = ["production"]),
+        expect: ['system.workers.api.tailConsumers.0: is tailed by worker "tail" does not exist on stack staging'],
+      },
       { name: "a worker tailing itself", change: (s) => (s.workers.api.tailConsumers = [{ worker: "api" }]), expect: ["system.workers.api.tailConsumers.0: a worker cannot be its own tail consumer"] },
       {
         name: "tail consumers in a cycle",
@@ -248,6 +253,7 @@ describe("exposure and script settings", function () {
           writeProject(other, sys);
           await assert.rejects(evaluateProject(other, "staging"), (e: Error) => {
             assert.doesNotMatch(e.message, /does not bundle/, "a settings mistake is not reported as a bundle error");
+            assert.doesNotMatch(e.message, /worker "tail" is not declared/, "an absent worker is not reported as undeclared too");
             for (const text of c.expect) typeof text === "string" ? assert.ok(e.message.includes(text), `${e.message}\n---\nmissing: ${text}`) : assert.match(e.message, text);
             return true;
           });

@@ -28,7 +28,7 @@ describe("reference stacks under the mock runtime", () => {
       Object.fromEntries(Object.entries(TYPES).map(([k, t]) => [k, ofType(ev, t).length]));
     // commands: migrations, Telegram webhook; none of the kinds the reference system does not declare;
     // one workers.dev setting per script (off: both workers have hostnames)
-    const expected = { d1: 1, kv: 1, script: 2, dns: 2, route: 2, command: 2, password: 2, r2: 0, queue: 0, consumer: 0, workflow: 0, cron: 0, customDomain: 0, subdomain: 2 };
+    const expected = { d1: 1, kv: 1, script: 2, dns: 2, route: 2, command: 2, password: 2, r2: 0, queue: 0, consumer: 0, workflow: 0, cron: 0, customDomain: 0, hyperdrive: 0, subdomain: 2 };
     assert.deepEqual(count(staging), expected);
     assert.deepEqual(count(production), expected);
   });
@@ -39,9 +39,9 @@ describe("reference stacks under the mock runtime", () => {
         assert.deepEqual(one(ev, TYPES.subdomain, key).inputs, { accountId: TEST_IDS.accountId, scriptName: `tg-${key}${suffix}`, enabled: false });
   });
 
-  it("declare the D1 database with explicit read replication, and its migrations command", () => {
+  it("declare the D1 database without read replication (not declared: Cloudflare's setting is left alone), and its migrations command", () => {
     const d1 = one(staging, TYPES.d1, "main");
-    assert.deepEqual(d1.inputs, { accountId: TEST_IDS.accountId, name: "tg-main-staging", readReplication: { mode: "disabled" } });
+    assert.deepEqual(d1.inputs, { accountId: TEST_IDS.accountId, name: "tg-main-staging" });
     const cmd = one(staging, TYPES.command, "main-migrations");
     const hash = createHash("sha256");
     for (const f of fs.readdirSync(path.join(ROOT, "migrations/main")).sort())
