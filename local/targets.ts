@@ -35,6 +35,8 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
   }
   for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(String(r.inputs.service), String(r.inputs.hostname), 0);
   const hosts = new Map([...found].map(([script, list]) => [script, [...new Set([...list].sort((a, b) => a.rank - b.rank).map((x) => x.at))]]));
+  const workersDev = new Set(registeredOf(ev.resources, "subdomain", reveal).filter((r) => r.inputs.enabled === true).map((r) => String(r.inputs.scriptName)));
+  const routed = new Set(registeredOf(ev.resources, "route", reveal).map((r) => String(r.inputs.script)));
   return registeredScripts(ev.resources, reveal)
     .map((r) => {
       const inputs = r.inputs;
@@ -46,6 +48,9 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
         declared: Object.fromEntries(bindings.map((b) => [b.name, b.type])),
         ...(where.url ? { url: where.url } : {}),
         ...(where.host ? { host: where.host } : {}),
+        ...(hosts.has(inputs.scriptName)
+          ? {}
+          : { exposure: routed.has(inputs.scriptName) ? ("wildcard routes" as const) : workersDev.has(inputs.scriptName) ? ("workers.dev" as const) : ("no public URL" as const) }),
         expectEnvironment: injectedVars.environment === false ? undefined : (outputs.environment ?? ev.stack),
         expectVersion: injectedVars.version === false ? undefined : String(outputs.version ?? version),
         injected: [injectedVars.environment, injectedVars.version].filter((n): n is string => n !== false),

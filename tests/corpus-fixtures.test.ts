@@ -120,7 +120,7 @@ describe("corpus of real wrangler systems (tests/fixtures/wrangler)", () => {
     const hey = coverageOf("hey");
     assert.equal(hey.workers, 18);
     assert.equal(hey.declarable, 17);
-    assert.deepEqual(hey.missing, [["node_compat (refused by wrangler 4)", 1], ["placement", 1]]);
+    assert.deepEqual(hey.missing, [["node_compat (refused by wrangler 4)", 1]]);
     assert.deepEqual(hey.environments, ["(top)", "production"]);
     // Routes with paths, wildcard hosts and several zones are declarable: features, not gaps.
     assert.ok(hey.features.includes("routes with paths"));

@@ -118,6 +118,16 @@ describe("routing: zone routes, fully qualified hostnames, several zones", funct
       assert.match(graph, /host_api_eu_example_io\(\["api\.eu\.example\.io"\]\)/);
     });
 
+    it("says a worker routed only by wildcard hosts has no one URL to check (not 'no public URL')", async () => {
+      const system = structuredClone(SYSTEM) as any;
+      system.workers.api.routes = [{ pattern: "*.legacy.example.io/*", zone: "example.io" }];
+      const variant = await evaluate("staging", { root: dir, secrets: {}, system, stackSettings: { zoneIds: { "example.io": IO_ZONE_ID } } });
+      if (variant.error) throw variant.error;
+      const api = targetsOf(variant, "", (_s, hosts) => (hosts[0] ? { url: `https://${hosts[0]}` } : {})).find((t) => t.key === "api")!;
+      assert.equal(api.url, undefined);
+      assert.equal(api.exposure, "wildcard routes");
+    });
+
     it("gives the checks (validate, smoke) each worker's host, and the path prefix of a path route", () => {
       const targets = targetsOf(ev, "", (_s, hosts) => (hosts[0] ? { url: `https://${hosts[0]}` } : {}));
       const url = (key: string) => targets.find((t) => t.key === key)?.url;
