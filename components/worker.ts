@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlannedMigrationStep } from "../config/doMigrations";
 import { Bundle, bundleWorker } from "./bundle";
 import { DurableObjectMigrations } from "./doMigrations";
+import { StagedAssets, stageAssets } from "./assets";
+import type { AssetsConfig } from "../config/assets";
 
 /** A binding as sent to Cloudflare (ids and secret values resolved). */
 export type ScriptBinding = cloudflare.types.input.WorkersScriptBinding;
@@ -14,8 +16,17 @@ export interface WorkerArgs {
   scriptName: string;
   /** Absolute project root. */
   projectRoot: string;
-  /** Entry module relative to the project root, e.g. `workers/bot/index.ts`. */
-  entry: string;
+  /**
+   * Entry module relative to the project root, e.g. `workers/bot/index.ts`.
+   * @default none: an assets-only worker (then `assets` is required)
+   */
+  entry?: string;
+  /**
+   * Static assets: the declared settings (`directory` project-relative) and, when the program
+   * staged the folder already, the staged copy the provider uploads (see components/assets.ts).
+   * @default no assets
+   */
+  assets?: { declared: AssetsConfig; staged?: StagedAssets };
   /**
    * Where the bundle is written, relative to the project root (git-ignored).
    * @example ".workers-stack/build/staging/bot"
@@ -79,25 +90,36 @@ export class Worker extends pulumi.ComponentResource {
   /** The command that computes the Durable Object migrations of each upload, when the script has a history. */
   readonly doMigrations?: DurableObjectMigrations;
   readonly scriptName: pulumi.Output<string>;
-  /** sha256 of the bundle: it changes exactly when the code does. */
+  /** sha256 of the bundle: it changes exactly when the code does ("" for an assets-only worker). */
   readonly contentSha256: string;
+  /** The provider's `assetManifestSha256` of the uploaded asset files, when the worker has assets. */
+  readonly assetsManifestSha256?: string;
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Worker", name, {}, opts);
-    const bundle = args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir);
-    this.contentSha256 = bundle.sha256;
+    if (args.entry === undefined && !args.assets) throw new Error(`worker ${name}: give an entry, assets, or both`);
+    const bundle = args.entry === undefined ? undefined : (args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir));
+    this.contentSha256 = bundle?.sha256 ?? "";
+    const staged = args.assets ? (args.assets.staged ?? stageAssets(args.projectRoot, args.assets.declared.directory, `${args.outDir}/assets`)) : undefined;
+    if (staged) this.assetsManifestSha256 = staged.manifestSha256;
 
     const upload: cloudflare.WorkersScriptArgs = {
       accountId: args.accountId,
       scriptName: args.scriptName,
-      // contentFile + contentSha256: the hash drives the diff, the bundle stays out of the state.
-      contentFile: bundle.contentFile,
-      contentSha256: bundle.sha256,
-      // Without mainModule the upload is a service-worker script and D1 bindings are refused.
-      mainModule: bundle.mainModule,
+      ...(bundle
+        ? {
+            // contentFile + contentSha256: the hash drives the diff, the bundle stays out of the state.
+            contentFile: bundle.contentFile,
+            contentSha256: bundle.sha256,
+            // Without mainModule the upload is a service-worker script and D1 bindings are refused.
+            mainModule: bundle.mainModule,
+          }
+        : {}),
       compatibilityDate: args.compatibilityDate,
       compatibilityFlags: args.compatibilityFlags ?? [],
-      bindings: args.bindings,
+      // An assets-only worker uploads no module and no bindings, as wrangler does.
+      ...(bundle ? { bindings: args.bindings } : {}),
+      ...(args.assets && staged ? { assets: scriptAssets(args.assets.declared, staged) } : {}),
     };
     if (args.durableObjectMigrations?.length) {
       this.doMigrations = new DurableObjectMigrations(
@@ -152,6 +174,22 @@ export class Worker extends pulumi.ComponentResource {
         child,
       );
     }
-    this.registerOutputs({ scriptName: this.scriptName, contentSha256: bundle.sha256 });
+    this.registerOutputs({ scriptName: this.scriptName, contentSha256: this.contentSha256, ...(staged ? { assetsManifestSha256: staged.manifestSha256 } : {}) });
   }
+}
+
+/**
+ * The provider's `assets` input: the staged folder, and only the settings declared (Cloudflare
+ * applies its defaults to the others, as for a wrangler upload), with `_headers` / `_redirects`.
+ */
+export function scriptAssets(declared: AssetsConfig, staged: StagedAssets): cloudflare.types.input.WorkersScriptAssets {
+  const config: cloudflare.types.input.WorkersScriptAssetsConfig = {
+    ...(declared.htmlHandling !== undefined ? { htmlHandling: declared.htmlHandling } : {}),
+    ...(declared.notFoundHandling !== undefined ? { notFoundHandling: declared.notFoundHandling } : {}),
+    ...(declared.runWorkerFirst !== undefined ? { runWorkerFirst: declared.runWorkerFirst } : {}),
+    ...(declared.basePath !== undefined ? { basePath: declared.basePath } : {}),
+    ...(staged.headers !== undefined ? { headers: staged.headers } : {}),
+    ...(staged.redirects !== undefined ? { redirects: staged.redirects } : {}),
+  };
+  return { directory: staged.directory, ...(Object.keys(config).length ? { config } : {}) };
 }

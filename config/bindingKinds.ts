@@ -28,7 +28,9 @@ export type PlannedBinding =
   /** `worker` is the hosting worker's key (this worker itself, or another one). */
   | { name: string; type: "durable_object_namespace"; className: string; worker: string }
   /** `worker` is the key of the worker that hosts the workflow; its name and class are resolved in the plan. */
-  | { name: string; type: "workflow"; workflow: string; worker: string; workflowName: string; className: string };
+  | { name: string; type: "workflow"; workflow: string; worker: string; workflowName: string; className: string }
+  /** The worker's own static assets (`assets.binding`): declared under `assets`, not `bindings`. */
+  | { name: string; type: "assets" };
 export type BindingType = PlannedBinding["type"];
 
 /** A declared binding (`bindings.<NAME>` of a worker), after the schema: one target key set. */
@@ -296,6 +298,18 @@ export const BINDING_KINDS: KindTable = {
     miniflare: (b, m) => void (m.workflows[b.name] = { name: b.workflowName, className: b.className, ...scriptNameOf(b) }),
     wrangler: (b, w) => w.push("workflows", { binding: b.name, name: b.workflowName, class_name: b.className, ...(b.scriptName ? { script_name: b.scriptName } : {}) }),
     graph: (b, g) => g.edge(g.workflow(str(b.workflowName), b.className), b.name),
+  },
+  assets: {
+    type: "assets",
+    envType: () => "Fetcher",
+    reported: "assets",
+    // Declared as `assets.binding`, planned from it (config/plan.ts): no key under `bindings`.
+    provider: (p) => ({ name: p.name, type: p.type }),
+    // Miniflare gives it with the worker's `assets` option (local/workerOptions.ts reads the name).
+    miniflare: () => undefined,
+    wrangler: (b, w) => void (w.config.assets = { ...w.config.assets, binding: b.name }),
+    // The worker's assets node is drawn from the script's `assets` input (scripts/graph.ts).
+    graph: () => undefined,
   },
 };
 

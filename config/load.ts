@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildBundle, BuiltBundle } from "../components/bundle";
 import { ConfigError } from "./errors";
 import { buildPlan, Plan } from "./plan";
+import { scanAssets } from "./assets";
 import { ConfigSource, Facts, validate } from "./validate";
 
 // Not in the SDK's public typings, but the SDK's own Config uses it to know which keys were set
@@ -99,6 +100,10 @@ export function fileFacts(root: string, now: Date = new Date(), stack?: string):
       }
     },
     bundles,
+    assets(rel: string) {
+      const scan = scanAssets(path.resolve(root, rel));
+      return { files: scan.files.length, problems: scan.problems };
+    },
     ...(stack !== undefined
       ? {
           bundle(entry: string, worker: string) {
@@ -131,6 +136,7 @@ export function loadPlan(root: string = projectRoot(), source: ConfigSource = re
   const plan = buildPlan(declaration, declaration.settings.version ?? gitVersion(root));
   const bundles = new Map<string, Buffer>();
   for (const w of plan.workers) {
+    if (w.entry === undefined) continue; // an assets-only worker: no code
     const built = facts.bundles.get(w.key);
     // validate() bundled every worker that passed; anything else is a bug, said as such.
     if (!built?.ok) throw new Error(`workers-stack: internal error: worker ${w.key} was validated without a bundle`);

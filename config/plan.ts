@@ -8,6 +8,7 @@ import { topologicalOrder, deployEdges, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
+import type { AssetsConfig } from "./assets";
 
 export type { PlannedBinding } from "./bindingKinds";
 
@@ -76,12 +77,17 @@ export interface PlannedHostname {
   pattern: string;
 }
 
+/** A worker's static assets, as declared (only the settings declared are sent; the rest are Cloudflare's defaults). */
+export type PlannedAssets = AssetsConfig;
+
 export interface PlannedWorker {
   key: string;
   /** Physical script name, `<app>-<key><suffix>`. */
   scriptName: string;
-  /** Project-relative entry module. */
-  entry: string;
+  /** Project-relative entry module; none for an assets-only worker (no code). */
+  entry?: string;
+  /** Its static assets (`directory` project-relative), when it has any. */
+  assets?: PlannedAssets;
   compatibilityDate: string;
   compatibilityFlags: string[];
   /** Every binding the script is sent with, sorted by name (a stable order means no spurious diff). */
@@ -181,10 +187,15 @@ export function buildPlan(decl: Declaration, version: string): Plan {
   const order = topologicalOrder(edges);
   const workers = order.map((key): PlannedWorker => {
     const w = system.workers[key]!;
-    const bindings: PlannedBinding[] = [
-      { name: "ENVIRONMENT", type: "plain_text", text: stack },
-      { name: "VERSION", type: "plain_text", text: resolvedVersion },
-    ];
+    // An assets-only worker has no code to read a binding: wrangler uploads none, nor do we.
+    const bindings: PlannedBinding[] =
+      w.entry === undefined
+        ? []
+        : [
+            { name: "ENVIRONMENT", type: "plain_text", text: stack },
+            { name: "VERSION", type: "plain_text", text: resolvedVersion },
+          ];
+    if (w.assets?.binding !== undefined && w.entry !== undefined) bindings.push({ name: w.assets.binding, type: "assets" });
     for (const [varName, value] of Object.entries(w.vars ?? {}))
       bindings.push(typeof value === "string" ? { name: varName, type: "plain_text", text: value } : { name: varName, type: "json", json: JSON.stringify(value) });
     for (const secretName of w.secrets ?? []) bindings.push({ name: secretName, type: "secret_text", secret: secretName });
@@ -194,7 +205,8 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     return {
       key,
       scriptName: name(key),
-      entry: w.entry,
+      ...(w.entry !== undefined ? { entry: w.entry } : {}),
+      ...(w.assets ? { assets: { ...w.assets } } : {}),
       compatibilityDate: w.compatibilityDate ?? system.compatibilityDate,
       compatibilityFlags: [...new Set([...flags, ...(w.compatibilityFlags ?? [])])],
       bindings,

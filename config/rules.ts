@@ -10,6 +10,7 @@ import { deployEdges, findCycle, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
 import { checkHostname, checkNameLength, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkMigrationHistory } from "./doMigrations";
+import { checkAssets } from "./assetsRules";
 import {
   checkId, own, projectPathProblem, truncate,
   HEX32, MIGRATION_FILE, PLACEHOLDER, RESERVED_NAMES, SECRET_NAME, SECRET_VALUE, UUID,
@@ -323,6 +324,8 @@ export function checkAccountLimits(ctx: RuleContext): void {
 
 /** The rules, in the order their problems are listed. */
 export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkWorkers, checkDeployOrder, checkAccountLimits];
+// Static assets and assets-only workers (config/assetsRules.ts).
+RULES.push((ctx) => checkAssets(ctx));
 
 /** Cloudflare's name limits for the resources the system declares (their derived names). */
 export function checkResourceLimits(system: SystemConfig, suffix: string, issues: ConfigIssue[]): void {
