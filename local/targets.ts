@@ -30,6 +30,7 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
         ...(where.host ? { host: where.host } : {}),
         expectEnvironment: ev.stack,
         expectVersion: String((ev.outputs as { version?: string } | undefined)?.version ?? version),
+        ...(inputs.contentFile === undefined && inputs.assets !== undefined ? { assetsOnly: true } : {}),
       };
     });
 }
