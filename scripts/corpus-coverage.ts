@@ -16,7 +16,7 @@ import { FIXTURES, environmentsOf, findConfigs, readRawConfig } from "./corpus-r
 /** Keys that do not change what is deployed, or that the program handles its own way. */
 const NEUTRAL = new Set(["name", "main", "compatibility_date", "compatibility_flags", "env", "dev", "port", "account_id", "keep_vars", "send_metrics", "secrets"]);
 /** Keys config/schema.ts can express (with the per-value rules below). */
-const DECLARABLE = new Set(["vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route"]);
+const DECLARABLE = new Set(["vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route", "assets"]);
 /** How a key that cannot be declared is named in the table. */
 const LABEL: Record<string, string> = {
   analytics_engine_datasets: "Analytics Engine",
@@ -64,7 +64,10 @@ export function coverageOf(system: string): SystemCoverage {
   let declarable = 0;
   for (const r of raws) {
     const gaps = new Set<string>();
-    if (r.main === undefined) gaps.add("assets-only worker (no entry)");
+    // An assets-only worker (no `main`) is declarable (`assets` without `entry`); a worker with
+    // neither is refused by wrangler too.
+    const anyAssets = [r, ...Object.values(r.env ?? {})].some((b) => (b as Raw).assets !== undefined);
+    if (r.main === undefined && !anyAssets) gaps.add("no entry and no assets");
     for (const e of environmentsOf(r)) envs.add(e || "(top)");
     for (const [, b] of [["", r], ...Object.entries(r.env ?? {})] as Array<[string, Raw]>) {
       for (const [k, v] of Object.entries(b)) {
