@@ -17,6 +17,8 @@ export interface LocalWorker {
   hosts: string[];
   /** Binding name → type, as sent. */
   bindings: Record<string, string>;
+  /** It serves static assets only (no code of its own). @default false */
+  assetsOnly?: boolean;
 }
 
 /** The type of a resource's parent, from its URN (`...::<parentType>$<type>::<name>`). */
@@ -132,6 +134,7 @@ export function workerOptions(
     url: "",
     hosts: patterns.map((p) => p.replace(/\/\*$/, "")),
     bindings: types,
+    ...(assets && inputs.contentFile === undefined ? { assetsOnly: true } : {}),
     options: {
       name: scriptName,
       // Module names are taken relative to rootPath; it must hold the bundle.
