@@ -41,14 +41,14 @@ export function assetsStageDir(stack: string, worker: string): string {
 export function stageAssets(root: string, dir: string, outDir: string): StagedAssets {
   const src = path.resolve(root, dir);
   const dest = path.resolve(root, outDir);
-  const scan = scanAssets(src);
+  const scan = scanAssets(src, root);
   fs.mkdirSync(dest, { recursive: true });
   const keep = new Set<string>();
   for (const f of scan.files) {
     keep.add(f.rel);
     const from = path.join(src, f.rel);
     const to = path.join(dest, f.rel);
-    const a = fs.statSync(from);
+    const a = fs.statSync(from); // a link's target (scanAssets kept only links to files inside the project)
     const b = statOrUndefined(to);
     if (b?.isFile() && b.size === a.size && b.mtimeMs === a.mtimeMs) continue;
     if (b?.isDirectory()) fs.rmSync(to, { recursive: true, force: true });

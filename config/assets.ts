@@ -104,11 +104,12 @@ export interface AssetScan {
 /**
  * Lists the files of an asset directory that wrangler 4.156 uploads (deploy-helpers
  * buildAssetManifest): every regular file except `.assetsignore`, `_headers`, `_redirects` and
- * what `.assetsignore` excludes (gitignore patterns); symbolic links and folders are skipped. A
- * file over 25 MiB, and a Pages `_worker.js` without an `.assetsignore`, are refused as wrangler
- * refuses them. Sorted by path.
+ * what `.assetsignore` excludes (gitignore patterns). Like wrangler, a link to a file is followed
+ * and a link to a folder is skipped; unlike wrangler, a link that leads out of `projectRoot` is
+ * refused (it would publish a file from elsewhere on the machine). A file over 25 MiB, and a
+ * Pages `_worker.js` without an `.assetsignore`, are refused as wrangler refuses them. Sorted by path.
  */
-export function scanAssets(absDir: string): AssetScan {
+export function scanAssets(absDir: string, projectRoot: string = absDir): AssetScan {
   const problems: string[] = [];
   const ignoreFile = path.join(absDir, ASSETS_IGNORE_FILE);
   const ignoreText = readText(ignoreFile);
@@ -117,7 +118,22 @@ export function scanAssets(absDir: string): AssetScan {
   const walk = (relDir: string) => {
     for (const entry of fs.readdirSync(path.join(absDir, relDir), { withFileTypes: true })) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
-      if (entry.isSymbolicLink()) continue;
+      if (entry.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = fs.realpathSync(path.join(absDir, rel));
+        } catch {
+          continue; // a dangling link: nothing to upload (wrangler's stat would fail on it)
+        }
+        if (!fs.statSync(target).isFile() || ignored(rel, false)) continue;
+        const base = fs.realpathSync(projectRoot);
+        if (!target.startsWith(base + path.sep)) {
+          problems.push(`${rel} is a link to ${target}, outside the project: copy the file into the folder instead (it would be published)`);
+          continue;
+        }
+        files.push({ rel, size: fs.statSync(target).size });
+        continue;
+      }
       if (entry.isDirectory()) {
         if (!ignored(rel, true)) walk(rel);
         continue;

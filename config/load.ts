@@ -101,7 +101,7 @@ export function fileFacts(root: string, now: Date = new Date(), stack?: string):
     },
     bundles,
     assets(rel: string) {
-      const scan = scanAssets(path.resolve(root, rel));
+      const scan = scanAssets(path.resolve(root, rel), root);
       return { files: scan.files.length, problems: scan.problems };
     },
     ...(stack !== undefined

@@ -147,6 +147,25 @@ describe("static assets: the upload folder and the provider's change detection",
     assert.deepEqual(scan.files.map((f) => f.rel), ["a.txt", "sub/c.txt"]);
   });
 
+  it("a link to a file inside the project is uploaded (as wrangler does), one leading out of it is refused", () => {
+    fs.writeFileSync(path.join(root, "inside.txt"), "in");
+    fs.symlinkSync(path.join(root, "inside.txt"), path.join(root, "site/linked.txt"));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "ws-outside-"));
+    fs.writeFileSync(path.join(outside, "secret.txt"), "private");
+    fs.symlinkSync(path.join(outside, "secret.txt"), path.join(root, "site/leak.txt"));
+    try {
+      const scan = scanAssets(path.join(root, "site"), root);
+      assert.deepEqual(scan.files.map((f) => f.rel), ["a.txt", "linked.txt", "sub/c.txt"]);
+      assert.match(scan.problems.join("\n"), /leak\.txt is a link to .*secret\.txt, outside the project/);
+      fs.rmSync(path.join(root, "site/leak.txt"));
+      stageAssets(root, "site", "out");
+      assert.equal(fs.readFileSync(path.join(root, "out/linked.txt"), "utf8"), "in");
+      assert.equal(fs.lstatSync(path.join(root, "out/linked.txt")).isSymbolicLink(), false, "the staged copy holds the bytes");
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it("runWorkerFirst rules: wrangler's checks", () => {
     assert.deepEqual(runWorkerFirstProblems(["/api/*", "!/api/docs/*"]), []);
     assert.deepEqual(runWorkerFirstProblems([]), ["no rules: give at least one, e.g. /api/*, or use true / false"]);
@@ -260,5 +279,39 @@ describe("static assets: the local runner serves them as Cloudflare does", funct
     const docs = await checkWorker({ key: "docs", scriptName: "shop-docs-staging", declared: {}, url: url("docs"), expectEnvironment: "staging", expectVersion: "x", assetsOnly: true });
     assert.equal(docs.ok, true, docs.problems.join("; "));
     assert.equal(docs.status, 200);
+  });
+});
+
+describe("static assets: --watch sees an asset folder", function () {
+  this.timeout(120_000);
+  it("a file added to the folder is served without a restart of npm start, and gone once removed", async () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), "ws-assets-watch-"));
+    const name = `watched-${process.pid}.txt`;
+    const file = path.join(EXAMPLE, "public/web", name);
+    const lines: string[] = [];
+    const local = await startLocal({ root: EXAMPLE, stack: "staging", port: 0, stateDir: state, watch: true, log: (l) => lines.push(l) });
+    const web = () => `${local.workers.find((w) => w.key === "web")!.url}/${name}`;
+    const until = async (want: (body: string) => boolean, what: string) => {
+      const deadline = Date.now() + 20_000;
+      let last = "";
+      while (Date.now() < deadline) {
+        // While workerd restarts a request may be reset: try again.
+        last = await get(web()).then((r) => r.body, (e: Error) => `(${e.message})`);
+        if (want(last)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail(`${what}: last body ${JSON.stringify(last.slice(0, 80))}; log:\n${lines.join("\n")}`);
+    };
+    try {
+      fs.writeFileSync(file, "watched file");
+      await until((b) => b === "watched file", "the added file is served");
+      assert.ok(lines.some((l) => /\[watch\] reloaded in [\d.]+ s: assets/.test(l)), lines.join("\n"));
+      fs.rmSync(file);
+      await until((b) => b.includes("shop single-page app"), "the removed file falls back to index.html");
+    } finally {
+      fs.rmSync(file, { force: true });
+      await local.dispose();
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 });
