@@ -165,7 +165,7 @@ function readText(file: string): string | undefined {
  * A matcher for gitignore-style patterns (what `.assetsignore` holds): `#` comments, `!`
  * negation (the last matching pattern wins), a leading or inner `/` anchors to the directory, a
  * trailing `/` matches folders only, `*` and `?` within one segment, `**` across segments. A file
- * inside an ignored folder is ignored.
+ * inside an ignored folder is ignored. Letter case is ignored, as wrangler's `ignore` package does.
  */
 export function ignoreMatcher(lines: string[]): (rel: string, isDir: boolean) => boolean {
   const rules = lines
@@ -193,7 +193,8 @@ export function ignoreMatcher(lines: string[]): (rel: string, isDir: boolean) =>
         .replace(/\u0000\//g, "(?:.*/)?")
         .replace(/\/\u0000/g, "(?:/.*)?")
         .replace(/\u0000/g, ".*");
-      return { negate, dirOnly, re: new RegExp(`^${anchored ? "" : "(?:.*/)?"}${body}$`) };
+      // Case-insensitive, as the `ignore` package wrangler uses (ignorecase defaults to true).
+      return { negate, dirOnly, re: new RegExp(`^${anchored ? "" : "(?:.*/)?"}${body}$`, "i") };
     });
   const matches = (rel: string, isDir: boolean): boolean => {
     let result = false;

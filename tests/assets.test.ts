@@ -178,6 +178,39 @@ describe("static assets: the upload folder and the provider's change detection",
   });
 });
 
+describe("static assets: the uploaded file set equals what wrangler's own rules serve", function () {
+  this.timeout(60_000);
+  it(".assetsignore patterns: scanAssets lists exactly the files Miniflare (workers-shared's ignore rules) serves", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-ignore-"));
+    const files = ["index.html", "a.map", "keep.map", "drafts/x.html", "blog/drafts/y.html", "docs/a/b/c.tmp", "docs/c.tmp", "img/logo.png", "node_modules/p/i.js", ".hidden", "x/.env", "build/out.js", "notes.md", "sub/notes.md", "Upper.MAP", "assets/app.js", "deep/assets/app.js"];
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), f);
+    }
+    fs.writeFileSync(path.join(dir, ".assetsignore"), ["# comment", "*.map", "!keep.map", "/drafts/", "docs/**/*.tmp", "node_modules", ".env", "build/", "/notes.md", "assets/*.js", ""].join("\n"));
+    const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({
+        cf: false,
+        workers: [{ name: "site", modules: true, compatibilityDate: "2025-09-01", script: "export default { fetch() { return new Response('worker', { status: 599 }); } }", assets: { directory: dir, routerConfig: { has_user_worker: false } } }],
+      } as Parameters<typeof convertV4MiniflareOptions>[0]),
+    );
+    try {
+      const served: string[] = [];
+      for (const f of files) {
+        const r = await mf.dispatchFetch(`http://localhost/${f}`);
+        const body = await r.text();
+        if (r.status === 200 && body === f) served.push(f);
+      }
+      assert.deepEqual(scanAssets(dir).files.map((f) => f.rel).sort(), served.sort());
+      assert.ok(served.includes("keep.map") && !served.includes("a.map") && served.includes("blog/drafts/y.html") && served.includes("sub/notes.md"), served.join(", "));
+    } finally {
+      await mf.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("static assets: invalid declarations", () => {
   const cases: { name: string; change: (s: any) => void; expect: (string | RegExp)[] }[] = [
     { name: "a folder that does not exist", change: (s) => (s.workers.web.assets.directory = "public/nope"), expect: ["system.workers.web.assets.directory", 'folder "public/nope" does not exist'] },
