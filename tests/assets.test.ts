@@ -222,6 +222,7 @@ describe("static assets: invalid declarations", () => {
     { name: "an assets binding on an assets-only worker", change: (s) => (s.workers.docs.assets.binding = "ASSETS"), expect: ["system.workers.docs.assets.binding", "an assets-only worker (no entry) has no code to use a binding"] },
     { name: "runWorkerFirst on an assets-only worker", change: (s) => (s.workers.docs.assets.runWorkerFirst = true), expect: ["system.workers.docs.assets.runWorkerFirst", "no code to run first"] },
     { name: "vars on an assets-only worker", change: (s) => (s.workers.docs.vars = { A: "b" }), expect: ["system.workers.docs.vars", "an assets-only worker (no entry) has no code to use vars"] },
+    { name: "a service entrypoint of an assets-only worker", change: (s) => (s.workers.web.bindings = { DOCS: { service: "docs", entrypoint: "Search" } }), expect: ["system.workers.web.bindings.DOCS", 'worker "docs" serves assets only: it has no entrypoint Search'] },
     { name: "neither entry nor assets", change: (s) => delete s.workers.docs.assets, expect: ["system.workers.docs.entry", "required (string) but not set", "or `assets: { directory: ... }`"] },
     { name: "an unknown htmlHandling", change: (s) => (s.workers.docs.assets.htmlHandling = "strip"), expect: ["system.workers.docs.assets.htmlHandling", "must be one of auto-trailing-slash"] },
     { name: "an unknown key", change: (s) => (s.workers.docs.assets.not_found_handling = "404-page"), expect: ["system.workers.docs.assets.not_found_handling", "unknown key"] },
