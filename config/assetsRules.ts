@@ -25,9 +25,10 @@ export function checkAssets(ctx: RuleContext): void {
     const assetsOnly = worker.entry === undefined;
     // A named entrypoint is a class of the target's code: an assets-only worker has none.
     for (const [name, b] of Object.entries(worker.bindings ?? {})) {
-      const target = b.service !== undefined && own(system.workers, b.service) ? system.workers[b.service] : undefined;
+      const service = typeof b.service === "string" ? b.service : undefined;
+      const target = service !== undefined && own(system.workers, service) ? system.workers[service] : undefined;
       if (target && target.entry === undefined && target.assets !== undefined && b.entrypoint !== undefined)
-        issues.push({ path: `${at}.bindings.${name}`, message: `worker "${b.service}" serves assets only: it has no entrypoint ${b.entrypoint}`, hint: "remove entrypoint (requests then get its files), or give that worker an entry" });
+        issues.push({ path: `${at}.bindings.${name}`, message: `worker "${service}" serves assets only: it has no entrypoint ${String(b.entrypoint)}`, hint: "remove entrypoint (requests then get its files), or give that worker an entry" });
     }
     if (assetsOnly && assets === undefined) {
       // A worker an override invents without an entry is reported as the override's mistake (validate.ts).
