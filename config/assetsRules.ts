@@ -5,7 +5,8 @@
 import { ASSET_LIMITS, runWorkerFirstProblems } from "./assets";
 import { planLimit } from "./limits";
 import { pathProblem, type RuleContext } from "./rules";
-import { own, RESERVED_NAMES } from "./validate";
+import { injectedNames } from "./names";
+import { own } from "./validate";
 
 /** What an assets-only worker cannot have: each needs code to read or run it. */
 const NEEDS_CODE = ["vars", "secrets", "bindings", "durableObjects", "durableObjectMigrations", "workflows", "consumers", "crons", "telegram"] as const;
@@ -60,7 +61,7 @@ export function checkAssets(ctx: RuleContext): void {
         issues.push({ path: `${at}.assets.runWorkerFirst`, message: p, hint: "rules are paths such as /api/* (run the worker first) or !/api/docs/* (serve the file); see README \"Static assets\"" });
     if (assets.binding !== undefined) {
       const name = assets.binding;
-      const other = RESERVED_NAMES.includes(name)
+      const other = injectedNames(system).includes(name)
         ? "injected by workers-stack"
         : own(worker.vars, name)
           ? "a var"
