@@ -9,7 +9,11 @@ import { injectedNames } from "./names";
 import { own } from "./validate";
 
 /** What an assets-only worker cannot have: each needs code to read or run it. */
-const NEEDS_CODE = ["vars", "secrets", "bindings", "durableObjects", "durableObjectMigrations", "workflows", "consumers", "crons", "telegram"] as const;
+const NEEDS_CODE = [
+  "vars", "secrets", "bindings", "durableObjects", "durableObjectMigrations", "workflows", "consumers", "crons", "telegram",
+  // Script settings: wrangler's upload of an assets-only worker carries none of them.
+  "observability", "logpush", "tailConsumers", "placement", "limits", "build", "uploadSourceMaps",
+] as const;
 
 /**
  * Every worker has an entry, assets, or both; an asset directory is a plain folder inside the
@@ -81,7 +85,7 @@ export function checkAssets(ctx: RuleContext): void {
       issues.push({ path: `${at}.assets.runWorkerFirst`, message: "an assets-only worker (no entry) has no code to run first", hint: "remove runWorkerFirst, or give the worker an entry" });
     for (const field of NEEDS_CODE) {
       const value = worker[field];
-      const empty = value === undefined || (Array.isArray(value) ? value.length === 0 : typeof value === "object" && value !== null && Object.keys(value).length === 0);
+      const empty = value === undefined || value === false || (Array.isArray(value) ? value.length === 0 : typeof value === "object" && value !== null && Object.keys(value).length === 0);
       if (!empty) issues.push({ path: `${at}.${field}`, message: `an assets-only worker (no entry) has no code to use ${field}`, hint: `give the worker an entry, or remove ${field}` });
     }
   }

@@ -27,7 +27,7 @@ export function describeLocal(local: LocalStack): string {
     w.key,
     w.scriptName,
     w.url,
-    w.hosts.join(" ") || "-",
+    w.hosts.join(" ") || (w.exposure ? `- (${w.exposure})` : "-"),
     w.assetsOnly
       ? "(assets only: no code)"
       : Object.entries(w.bindings)

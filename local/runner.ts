@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import type { Miniflare } from "miniflare";
 import { bundleWorker } from "../components/bundle";
 import type { Plan } from "../config/plan";
+import type { BundleOptions } from "../config/scriptSettings";
 import { watchLocal } from "./watch";
 import { Evaluation } from "./evaluate";
 import { checkStackName } from "../config/names";
@@ -182,7 +183,7 @@ class Session {
   workers: BuiltWorker[] = [];
   migrations: LocalMigration[] = [];
   /** The bundle each worker runs now (its bytes) and where it came from. */
-  code = new Map<string, { entry: string; outDir: string; file: string; contents: string; sha: string }>();
+  code = new Map<string, { entry: string; outDir: string; file: string; contents: string; sha: string; bundle?: BundleOptions }>();
   mf!: Miniflare;
   url!: URL;
 
@@ -210,8 +211,11 @@ class Session {
       }
       const file = String(w.options.scriptPath);
       const contents = fs.readFileSync(file, "utf8");
-      const entry = plan.workers.find((p) => p.key === w.key)?.entry ?? "";
-      code.set(w.key, { entry, outDir: path.relative(this.opts.root, path.dirname(file)), file, contents, sha: sha256(contents) });
+      const planned = plan.workers.find((p) => p.key === w.key);
+      const entry = planned?.entry ?? "";
+      // The worker's build options, so a re-bundle in watch mode builds what the deploy would.
+      const bundle = planned?.settings?.bundle;
+      code.set(w.key, { entry, outDir: path.relative(this.opts.root, path.dirname(file)), file, contents, sha: sha256(contents), ...(bundle ? { bundle } : {}) });
     }
     return { evaluation, workers, migrations, code };
   }
@@ -245,7 +249,7 @@ class Session {
       if (!current.entry) continue; // an assets-only worker: no code to bundle
       let contents: string;
       try {
-        const bundle = bundleWorker(this.opts.root, current.entry, current.outDir);
+        const bundle = bundleWorker(this.opts.root, current.entry, current.outDir, current.bundle);
         contents = fs.readFileSync(path.resolve(process.cwd(), bundle.contentFile), "utf8");
       } catch (e) {
         return { changes: [], error: `${w.key}: ${e instanceof Error ? e.message : String(e)}`, seconds: clock() };
@@ -307,7 +311,7 @@ class Session {
   /** Every file a worker's bundle is built from (node_modules left out), by worker key. */
   async sources(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    for (const [key, c] of this.code) if (c.entry) out.set(key, await bundleInputs(this.opts.root, c.entry));
+    for (const [key, c] of this.code) if (c.entry) out.set(key, await bundleInputs(this.opts.root, c.entry, c.bundle?.alias));
     return out;
   }
 
