@@ -12,6 +12,7 @@ import { cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } fr
 import { checkNames } from "./nameRules";
 import { checkMigrationHistory } from "./doMigrations";
 import { checkRouting } from "./routing";
+import { checkAssets } from "./assetsRules";
 import { bundleOptions, checkScriptSettings, unbundlable } from "./scriptSettings";
 import { checkHyperdrives, checkSingleBindings, hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { isMigrationFile } from "./migrationFiles";
@@ -358,6 +359,8 @@ export const RULES: ((ctx: RuleContext) => void)[] = [
   checkDeployOrder,
   checkAccountLimits,
 ];
+// Static assets and assets-only workers (config/assetsRules.ts).
+RULES.push((ctx) => checkAssets(ctx));
 
 export function pathProblem(value: string, facts: Facts): string | undefined {
   const problem = projectPathProblem(value);
