@@ -1,7 +1,8 @@
 /**
- * The binding-kind registry: one entry per kind reaches every consumer. A dummy kind added to the
- * table in one place (tests/dummyKind/child.ts, in its own process so the schema is built with it)
- * reaches the program's inputs, the local runner, the health check and the graph.
+ * The binding-kind registry: one module per kind (config/kinds/) reaches every consumer. A dummy
+ * kind written as such a module (tests/dummyKind/dummy.ts) and added to the table with the one line
+ * config/kinds/index.ts would hold (tests/dummyKind/child.ts, in its own process so the schema is
+ * built with it) reaches the program's inputs, the local runner, the health check and the graph.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -32,6 +33,19 @@ describe("binding-kind registry", function () {
     assert.deepEqual([...new Set(reported)].sort(), [...REPORTED_TYPES].sort());
     assert.equal(reportedType("durable_object_namespace"), "do");
     assert.equal(reportedType("no_such_type"), undefined);
+  });
+
+  it("every module of config/kinds/ is one kind of the table, filed under its own type", () => {
+    const dir = path.join(ROOT, "config", "kinds");
+    const modules = fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "index.ts" && f !== "contract.ts");
+    assert.equal(modules.length, bindingKinds().length, `config/kinds/ holds ${modules.length} kind modules, the table ${bindingKinds().length} kinds`);
+    const tabled = new Set<unknown>(bindingKinds());
+    for (const f of modules) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const exported = Object.values(require(path.join(dir, f)) as Record<string, unknown>).filter((v) => typeof v === "object" && v !== null && "provider" in v);
+      assert.equal(exported.length, 1, `config/kinds/${f} exports one kind`);
+      assert.ok(tabled.has(exported[0]), `config/kinds/${f}: its kind is listed in config/kinds/index.ts`);
+    }
   });
 
   it("a dummy kind added in one place reaches the program's inputs, the local runner, the health check and the graph", () => {

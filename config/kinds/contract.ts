@@ -1,0 +1,177 @@
+/**
+ * The contract every binding kind fulfils (config/kinds/<kind>.ts), and the helpers kinds share:
+ * per kind its declared keys, planned form, target check, provider binding, Miniflare option,
+ * wrangler config entry, `/health` type, `Env` type, graph edge and deploy-order edge.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type * as cloudflare from "@pulumi/cloudflare";
+import type { z } from "zod";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ReportedType } from "../reportedTypes";
+import type { RegisteredBinding } from "../resourceTypes";
+
+/** What the provider receives for one binding (`WorkersScript.bindings[]`). */
+export type ScriptBinding = cloudflare.types.input.WorkersScriptBinding;
+
+/** What every planned binding has: its name and its kind's type. */
+export interface PlannedBase {
+  name: string;
+  type: string;
+}
+
+
+/**
+ * A declared binding (`bindings.<NAME>` of a worker), after the schema: one target key set. A
+ * target is a logical key or name (`{ d1: main }`), `true` (`{ ai: true }`) or an object
+ * (`{ rateLimit: { ... } }`); each kind reads its own keys.
+ */
+export type DeclaredBinding = Readonly<Record<string, unknown>>;
+
+/** What `Stack` gives a kind to turn logical keys into ids, names and secret values. */
+export interface BindingResolver {
+  /** Key of the worker being built. */
+  self: string;
+  secret(name: string): pulumi.Input<string>;
+  databaseId(key: string): pulumi.Input<string>;
+  kvNamespaceId(key: string): pulumi.Input<string>;
+  queueName(key: string): pulumi.Input<string>;
+  bucketName(key: string): pulumi.Input<string>;
+  scriptName(worker: string): pulumi.Input<string>;
+  /** The name of another worker's workflow, from its Workflow resource (so that exists first). */
+  workflowName(worker: string, key: string): pulumi.Input<string>;
+  /** The id of a system hyperdrive: its HyperdriveConfig's, or the id the stack adopts. */
+  hyperdriveId(key: string): pulumi.Input<string>;
+}
+
+/** Miniflare's per-worker binding options, by option name. */
+export interface MiniflareGroups {
+  bindings: Record<string, unknown>;
+  d1Databases: Record<string, unknown>;
+  kvNamespaces: Record<string, unknown>;
+  serviceBindings: Record<string, unknown>;
+  queueProducers: Record<string, unknown>;
+  r2Buckets: Record<string, unknown>;
+  durableObjects: Record<string, unknown>;
+  workflows: Record<string, unknown>;
+  analyticsEngineDatasets: Record<string, unknown>;
+  ratelimits: Record<string, unknown>;
+  hyperdrives: Record<string, unknown>;
+  /** Options that are not one record of bindings (`versionMetadata`, `email`): spread as they are. */
+  options: Record<string, unknown>;
+}
+/** The options of MiniflareGroups that are records of bindings by name (`options` is not one). */
+export const MINIFLARE_GROUPS = [
+  "bindings", "d1Databases", "kvNamespaces", "serviceBindings", "queueProducers", "r2Buckets", "durableObjects", "workflows",
+  "analyticsEngineDatasets", "ratelimits", "hyperdrives",
+] as const satisfies readonly Exclude<keyof MiniflareGroups, "options">[];
+
+/** What the rest of the registered stack says that a Miniflare option needs. */
+export interface MiniflareContext {
+  /** The script whose options are being built. */
+  self: string;
+  /** `<script>\0<class>` of each Durable Object class with SQLite storage after the migrations its script's upload carries. */
+  sqliteClasses: Set<string>;
+  /** Says what is not emulated locally (a binding only Cloudflare serves). @default silent */
+  notice?(line: string): void;
+}
+
+/** A wrangler config being written for one script (the bench's `wrangler dev` side). */
+export interface WranglerConfig {
+  config: Record<string, any>;
+  vars: Record<string, unknown>;
+  /** `.dev.vars` lines. */
+  secrets: string[];
+  /** Appends to a list entry of the config (`d1_databases`, `services`, ...). */
+  push(key: string, value: unknown): void;
+}
+
+/** How the graph draws what a binding reaches (scripts/graph.ts implements it). */
+export interface GraphApi {
+  /** Node of a D1 database / KV namespace / R2 bucket / queue, by the id or name in the binding. */
+  d1(id: string): string;
+  kv(namespaceId: string): string;
+  r2(bucketName: string): string;
+  queue(queueName: string): string;
+  /** Node of a worker, by script name. */
+  worker(scriptName: string): string;
+  durableObject(hostScript: string | undefined, className: string): string;
+  workflow(workflowName: string, className: string | undefined): string;
+  /** Node of anything else a binding reaches, by kind and key, with a label. */
+  other(kind: string, key: string, label: string): string;
+  /** Records a secret this worker uses (shared ones are drawn). */
+  secret(name: string): void;
+  /** Draws an edge from the worker to `node`. */
+  edge(node: string, label: string): void;
+}
+
+/** What planning a binding may look up: the worker it belongs to, and each declared workflow. */
+export interface PlanContext {
+  self: string;
+  /** The workflow of that key: its hosting worker, physical name and class. */
+  workflow(key: string): { worker: string; name: string; className: string } | undefined;
+}
+
+/** The deploy-order context: which worker hosts each workflow. */
+export interface EdgeContext {
+  self: string;
+  workflowHost(key: string): string | undefined;
+}
+
+/** One binding kind. `P` is its planned form. */
+
+export interface BindingKind<P extends PlannedBase = PlannedBase> {
+  type: P["type"];
+  /** The type the worker's `/health` reports for it. */
+  reported: ReportedType;
+  /**
+   * Its keys in a declared binding (`{ d1: main }`): the target first, then companions allowed only
+   * with it. Vars and secrets are declared elsewhere and have none.
+   */
+  config?: {
+    target: string;
+    shape: z.ZodRawShape;
+    companions?: string[];
+    /**
+     * The system collection the target names a key of, and what to call it in "not declared"
+     * messages (validation reads it). Kinds whose target is checked otherwise have none.
+     */
+    refers?: { collection: "databases" | "kvNamespaces" | "queues" | "r2Buckets" | "workers" | "hyperdrives"; what: string };
+    /** At most one binding of this kind per worker (wrangler's config has a single entry for it). */
+    single?: true;
+  };
+  /** The planned form of a declared binding whose target key is set. */
+  plan?(name: string, declared: DeclaredBinding, ctx: PlanContext): P;
+  /** The worker this binding makes deploy first (service targets, hosts of classes and workflows). */
+  deployEdge?(declared: DeclaredBinding, ctx: EdgeContext): string | undefined;
+  /** Its type in the worker's generated `Env` (Cloudflare's workers-types names). */
+  envType(planned: P): string;
+  /** The provider binding, logical keys resolved. */
+  provider(planned: P, r: BindingResolver): pulumi.Input<ScriptBinding>;
+  /** Sets its Miniflare option from the registered binding. */
+  miniflare(b: RegisteredBinding, into: MiniflareGroups, ctx: MiniflareContext): void;
+  /** Adds its wrangler config entry. */
+  wrangler(b: RegisteredBinding, into: WranglerConfig): void;
+  /** Draws what it reaches. */
+  graph(b: RegisteredBinding, g: GraphApi): void;
+}
+
+/** `String(v)`, for the untyped fields of a registered binding. */
+export const str = (v: unknown): string => String(v);
+/** The `scriptName` of a registered binding, when it has one (a class or workflow of another script). */
+export const scriptNameOf = (b: RegisteredBinding) => (b.scriptName ? { scriptName: b.scriptName } : {});
+
+/**
+ * A binding only Cloudflare serves (AI, Browser Rendering, Vectorize, mTLS, dispatch namespaces,
+ * ...): the worker gets a stand-in service binding that answers every request with 501 and says
+ * why (so `/health` sees it and a call fails clearly), and the runner prints a notice.
+ */
+export function unavailable(b: RegisteredBinding, m: MiniflareGroups, ctx: MiniflareContext, what: string, why: string): void {
+  const message = `${what} is not emulated locally (${why}): ${b.name} of ${ctx.self} is a stand-in that answers 501`;
+  ctx.notice?.(message);
+  m.serviceBindings[b.name] = {
+    node: (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(501, { "content-type": "text/plain; charset=utf-8", "x-workers-stack": "not-emulated" });
+      res.end(`workers-stack: ${message}\n`);
+    },
+  };
+}

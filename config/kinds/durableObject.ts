@@ -1,0 +1,33 @@
+/** The durable_object_namespace binding kind (see config/kinds/contract.ts for what each member does). */
+import { className, logicalKey } from "../fields";
+import { type BindingKind, str, scriptNameOf } from "./contract";
+
+/** `worker` is the hosting worker's key (this worker itself, or another one). */
+export type DurableObjectNamespaceBinding = { name: string; type: "durable_object_namespace"; className: string; worker: string };
+
+export const durableObjectKind: BindingKind<DurableObjectNamespaceBinding> = {
+  type: "durable_object_namespace",
+  envType: () => "DurableObjectNamespace",
+  reported: "do",
+  config: {
+    target: "durableObject",
+    companions: ["worker"],
+    shape: {
+      /** A Durable Object class, hosted by this worker or by `worker`. */
+      durableObject: className.optional(),
+      /** With `durableObject`: the worker that hosts the class (its env-suffixed script name is derived). @default this worker */
+      worker: logicalKey.optional(),
+    },
+  },
+  plan: (name, d, ctx) => ({ name, type: "durable_object_namespace", className: d.durableObject as string, worker: (d.worker as string | undefined) ?? ctx.self }),
+  deployEdge: (d) => d.worker as string | undefined,
+  // A class of another worker names that worker's env-suffixed script: derived, never typed.
+  provider: (p, r) =>
+    p.worker === r.self
+      ? { name: p.name, type: p.type, className: p.className }
+      : { name: p.name, type: p.type, className: p.className, scriptName: r.scriptName(p.worker) },
+  miniflare: (b, m, ctx) => void (m.durableObjects[b.name] = { className: b.className, ...scriptNameOf(b), useSQLite: ctx.sqliteClasses.has(`${b.scriptName ? str(b.scriptName) : ctx.self}\0${str(b.className)}`) }),
+  wrangler: (b, w) =>
+    void (w.config.durable_objects = { bindings: [...(w.config.durable_objects?.bindings ?? []), { name: b.name, class_name: b.className, ...(b.scriptName ? { script_name: b.scriptName } : {}) }] }),
+  graph: (b, g) => g.edge(g.durableObject(b.scriptName, str(b.className)), b.name),
+};

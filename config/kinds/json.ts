@@ -1,0 +1,15 @@
+/** The json binding kind (see config/kinds/contract.ts for what each member does). */
+import { type BindingKind, str } from "./contract";
+
+/** A planned json binding. */
+export type JsonBinding = { name: string; type: "json"; json: string };
+
+export const jsonKind: BindingKind<JsonBinding> = {
+  type: "json",
+  envType: () => "unknown",
+  reported: "json",
+  provider: (p) => ({ name: p.name, type: p.type, json: p.json }),
+  miniflare: (b, m) => void (m.bindings[b.name] = JSON.parse(str(b.json))),
+  wrangler: (b, w) => void (w.vars[b.name] = JSON.parse(str(b.json))),
+  graph: () => undefined,
+};
