@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { BindingKind, BindingResolver, DeclaredBinding, PlanContext, ScriptBinding } from "./kinds/contract";
+import { type BindingKind, type BindingResolver, type DeclaredBinding, notDeclared, type PlanContext, type ScriptBinding, type TargetContext, type TargetProblem } from "./kinds/contract";
 import { KIND_MODULES } from "./kinds";
 
 export type * from "./kinds/contract";
@@ -48,6 +48,19 @@ export function declaredKindOf(declared: DeclaredBinding): (BindingKind & { conf
 /** The `/health` type of a planned or registered binding type. */
 export function reportedType(type: string): string | undefined {
   return kindOf(type)?.reported;
+}
+
+/**
+ * What is wrong with the target of a declared binding, from its kind's entry (its `check`, else its
+ * `refers`), or undefined.
+ */
+export function targetProblem(declared: DeclaredBinding, ctx: TargetContext): TargetProblem | undefined {
+  const kind = declaredKindOf(declared);
+  const target = kind ? declared[kind.config.target] : undefined;
+  if (!kind || target === undefined) return undefined;
+  if (kind.config.check) return kind.config.check(declared, ctx);
+  const refers = kind.config.refers;
+  return refers ? notDeclared(refers.collection, refers.what, String(target), ctx.system) : undefined;
 }
 
 /** The planned binding of a declared one. */

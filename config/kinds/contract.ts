@@ -9,6 +9,7 @@ import type { z } from "zod";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ReportedType } from "../reportedTypes";
 import type { RegisteredBinding } from "../resourceTypes";
+import type { LenientSystem } from "../validate";
 
 /** What the provider receives for one binding (`WorkersScript.bindings[]`). */
 export type ScriptBinding = cloudflare.types.input.WorkersScriptBinding;
@@ -117,6 +118,25 @@ export interface EdgeContext {
   workflowHost(key: string): string | undefined;
 }
 
+/** What a kind's target check reads: the worker that declares the binding and the declared system. */
+export interface TargetContext {
+  /** Key of the worker that declares the binding. */
+  self: string;
+  /** The system as validation parsed it (leniently: parts that failed are in `invalid`). */
+  system: LenientSystem;
+  /** The worker that hosts the workflow of that key, on this stack or absent from it. */
+  workflowHost(key: string): string | undefined;
+}
+
+/** What is wrong with a binding's target (reported at the binding's path). */
+export interface TargetProblem {
+  message: string;
+  hint?: string;
+}
+
+/** The system collections a binding's target may name a key of. */
+export type TargetCollection = "databases" | "kvNamespaces" | "queues" | "r2Buckets" | "workers" | "hyperdrives";
+
 /** One binding kind. `P` is its planned form. */
 
 export interface BindingKind<P extends PlannedBase = PlannedBase> {
@@ -133,9 +153,14 @@ export interface BindingKind<P extends PlannedBase = PlannedBase> {
     companions?: string[];
     /**
      * The system collection the target names a key of, and what to call it in "not declared"
-     * messages (validation reads it). Kinds whose target is checked otherwise have none.
+     * messages: the target's check unless `check` is given (see `notDeclared`).
      */
-    refers?: { collection: "databases" | "kvNamespaces" | "queues" | "r2Buckets" | "workers" | "hyperdrives"; what: string };
+    refers?: { collection: TargetCollection; what: string };
+    /**
+     * What is wrong with the target of a declared binding of this kind (its target key is set), or
+     * undefined. @default the `refers` check: the key is declared in its collection
+     */
+    check?(declared: DeclaredBinding, ctx: TargetContext): TargetProblem | undefined;
     /** At most one binding of this kind per worker (wrangler's config has a single entry for it). */
     single?: true;
   };
@@ -174,4 +199,24 @@ export function unavailable(b: RegisteredBinding, m: MiniflareGroups, ctx: Minif
       res.end(`workers-stack: ${message}\n`);
     },
   };
+}
+
+/** "declared <collection>: a, b" or where to declare one: the hint of a "not declared" problem. */
+export function known(section: string, entries: Record<string, unknown> | undefined): string {
+  const keys = Object.keys(entries ?? {});
+  return keys.length ? `declared ${section}: ${keys.join(", ")}` : `declare it under system.${section}`;
+}
+
+/** True when `record` has `key` as its own key. */
+export function has(record: Record<string, unknown> | undefined, key: string): boolean {
+  return record !== undefined && Object.hasOwn(record, key);
+}
+
+/**
+ * The `refers` check: `<what> "<key>" is not declared`, with the declared keys, unless the key is
+ * declared or its declaration failed to parse (that is reported already).
+ */
+export function notDeclared(collection: TargetCollection, what: string, key: string, system: LenientSystem): TargetProblem | undefined {
+  if (has(system[collection], key) || system.invalid.has(`${collection}.${key}`)) return undefined;
+  return { message: `${what} "${key}" is not declared`, hint: known(collection, system[collection]) };
 }

@@ -1,6 +1,6 @@
 /** The durable_object_namespace binding kind (see config/kinds/contract.ts for what each member does). */
 import { className, logicalKey } from "../fields";
-import { type BindingKind, str, scriptNameOf } from "./contract";
+import { type BindingKind, has, known, str, scriptNameOf } from "./contract";
 
 /** `worker` is the hosting worker's key (this worker itself, or another one). */
 export type DurableObjectNamespaceBinding = { name: string; type: "durable_object_namespace"; className: string; worker: string };
@@ -17,6 +17,20 @@ export const durableObjectKind: BindingKind<DurableObjectNamespaceBinding> = {
       durableObject: className.optional(),
       /** With `durableObject`: the worker that hosts the class (its env-suffixed script name is derived). @default this worker */
       worker: logicalKey.optional(),
+    },
+    /** The hosting worker is declared and declares the class (or says which worker does). */
+    check: (d, ctx) => {
+      const cls = d.durableObject as string;
+      const hostKey = (d.worker as string | undefined) ?? ctx.self;
+      const { workers, invalid } = ctx.system;
+      const host = has(workers, hostKey) ? workers[hostKey] : undefined;
+      if (!host) return invalid.has(`workers.${hostKey}`) ? undefined : { message: `worker "${hostKey}" is not declared`, hint: known("workers", workers) };
+      if (has(host.durableObjects, cls)) return undefined;
+      const hosted = Object.entries(workers).filter(([, w]) => has(w.durableObjects, cls)).map(([k]) => k);
+      return {
+        message: `no worker hosts Durable Object class ${cls}${d.worker ? ` (worker "${hostKey}" does not)` : " in this worker"}`,
+        hint: hosted.length ? `it is hosted by ${hosted.join(", ")}: add worker: ${hosted[0]}` : `declare it under the hosting worker's durableObjects: ${cls}: { sqlite: true }`,
+      };
     },
   },
   plan: (name, d, ctx) => ({ name, type: "durable_object_namespace", className: d.durableObject as string, worker: (d.worker as string | undefined) ?? ctx.self }),

@@ -1,7 +1,7 @@
 /** The service binding kind (see config/kinds/contract.ts for what each member does). */
 import { z } from "zod";
 import { logicalKey } from "../fields";
-import { type BindingKind, str } from "./contract";
+import { type BindingKind, notDeclared, str } from "./contract";
 
 /** A planned service binding. */
 export type ServiceBinding = { name: string; type: "service"; worker: string; entrypoint?: string };
@@ -14,6 +14,9 @@ export const serviceKind: BindingKind<ServiceBinding> = {
     target: "service",
     companions: ["entrypoint"],
     refers: { collection: "workers", what: "worker" },
+    /** Another declared worker, never this one. */
+    check: (d, ctx) =>
+      d.service === ctx.self ? { message: "a worker cannot bind itself as a service" } : notDeclared("workers", "worker", d.service as string, ctx.system),
     shape: {
       /** Another worker of this system, by logical key (its env-suffixed script name is derived). */
       service: logicalKey.optional(),

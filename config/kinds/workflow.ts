@@ -10,7 +10,15 @@ export const workflowKind: BindingKind<WorkflowBinding> = {
   envType: () => "Workflow",
   reported: "workflow",
   /** A Workflow of this system, by logical key (declared under some worker's `workflows`). */
-  config: { target: "workflow", shape: { workflow: logicalKey.optional() } },
+  config: {
+    target: "workflow",
+    shape: { workflow: logicalKey.optional() },
+    /** Some worker (on this stack or not) hosts the workflow. */
+    check: (d, ctx) =>
+      ctx.workflowHost(d.workflow as string) === undefined
+        ? { message: `no worker hosts workflow "${str(d.workflow)}"`, hint: "declare it under the hosting worker's workflows: <key>: { className: ... }" }
+        : undefined,
+  },
   plan: (name, d, ctx) => {
     const wf = ctx.workflow(d.workflow as string)!;
     return { name, type: "workflow", workflow: d.workflow as string, worker: wf.worker, workflowName: wf.name, className: wf.className };
