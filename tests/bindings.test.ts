@@ -272,6 +272,7 @@ describe("binding kinds: validation", function () {
     { name: "a generated connection string", change: (s) => (s.secrets.SHOP_DATABASE_URL = { generate: { length: 32 } }), expect: ["system.hyperdrives.shop.connectionString: secret SHOP_DATABASE_URL is generated"] },
     { name: "a connection string that is no database URL", change: () => undefined, secrets: { SHOP_DATABASE_URL: "https://user:pw@db.example.net/shop" }, expect: ['bindings:SHOP_DATABASE_URL: the connection string of hyperdrive "shop" has scheme "https"'] },
     { name: "a connection string to a loopback host", change: () => undefined, secrets: { SHOP_DATABASE_URL: "postgres://u:p@127.0.0.1:5432/shop" }, expect: ["points at 127.0.0.1, a private or loopback address"] },
+    { name: "a connection string whose password has a bare '%'", change: () => undefined, secrets: { SHOP_DATABASE_URL: "postgres://app:50%off@db.example.net:5432/shop" }, expect: ['bindings:SHOP_DATABASE_URL: the connection string of hyperdrive "shop" has a \'%\' that starts no percent-escape', "%25"] },
     { name: "an adopted hyperdrive that is not declared", change: () => undefined, stackSettings: { imports: { hyperdrives: { shop: "a1b2c3d4e5f60718293a4b5c6d7e8f90", other: "a1b2c3d4e5f60718293a4b5c6d7e8f90" } } }, expect: ['stack.imports.hyperdrives.other: hyperdrive "other" is not declared'] },
     { name: "an adopted hyperdrive id of the wrong shape", change: () => undefined, stackSettings: { imports: { hyperdrives: { shop: "abc" } } }, expect: ['stack.imports.hyperdrives.shop: "abc" is not a 32-character hex Hyperdrive configuration id'] },
   ];
@@ -293,6 +294,16 @@ describe("binding kinds: validation", function () {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
+
+  it("judges IP addresses, not host names, as private", () => {
+    // Public host names that merely begin like a private address or "localhost" are origins Cloudflare takes.
+    for (const host of ["10.db.example.net", "127.example.net", "localhost-proxy.example.net", "192.168.example.net", "fd00.example.net"])
+      assert.equal((parseConnectionString(`postgres://a:b@${host}:5432/x`) as { host?: string }).host, host, host);
+    for (const host of ["localhost", "db.localhost", "10.1.2.3", "127.0.0.1", "172.16.0.9", "192.168.1.1", "169.254.0.1", "0.0.0.0", "[::1]", "[fd12:3456::1]", "[fe80::1]"])
+      assert.match((parseConnectionString(`postgres://a:b@${host}:5432/x`) as { problem?: string }).problem ?? "", /private or loopback/, host);
+    // A percent-escaped password is decoded, as wrangler decodes it.
+    assert.equal((parseConnectionString("postgres://a:p%25ss@db.example.net/x") as { password: string }).password, "p%ss");
+  });
 
   it("parses connection strings with Postgres and MySQL default ports", () => {
     assert.deepEqual(parseConnectionString("postgresql://a:b@db.example.net/x"), { scheme: "postgresql", host: "db.example.net", port: 5432, database: "x", user: "a", password: "b" });
