@@ -247,7 +247,7 @@ export const hyperdriveSchema = z.strictObject({
    * Its physical name, a template with `{app}`, `{key}`, `{stack}` and `{suffix}`.
    * @default "{app}-{key}{suffix}"
    */
-  name: z.string().regex(/^[A-Za-z0-9_{}-]{1,64}$/, { error: "must be letters, digits, '_', '-' and the placeholders {app}, {key}, {stack}, {suffix}" }).optional(),
+  name: nameTemplate.optional(),
   /**
    * The system secret (`{ from: config }`) holding the origin's connection string,
    * `postgres://user:password@host:5432/database` (or `mysql://`). Required on every stack that
