@@ -39,6 +39,13 @@ export default {
     out.hyperdrive = env.SHOP_DB ? { database: env.SHOP_DB.database, user: env.SHOP_DB.user } : null;
     const ai = await env.AI.fetch("http://ai/");
     out.ai = [ai.status, await ai.text()];
+    // What real code calls (env.AI.run, an index's query, a dispatch namespace's get) fails saying why.
+    const call = async (f) => { try { await f(); return "returned"; } catch (e) { return String(e); } };
+    out.calls = {
+      ai: await call(() => env.AI.run("@cf/meta/llama-3.1-8b-instruct", { prompt: "hi" })),
+      vectorize: await call(() => env.DOCS.query([0.1, 0.2])),
+      dispatch: await call(() => env.TENANTS.get("tenant").fetch("http://t/")),
+    };
     const raw = (to) => ["From: app@example.com", "To: " + to, "Subject: hi", "Message-ID: <" + crypto.randomUUID() + "@example.com>", "Date: " + new Date().toUTCString(), "", "hello"].join("\\r\\n");
     try { await env.MAILER.send(new EmailMessage("app@example.com", "ops@example.com", raw("ops@example.com"))); out.allowed = "sent"; } catch (e) { out.allowed = String(e); }
     try { await env.MAILER.send(new EmailMessage("app@example.com", "else@example.com", raw("else@example.com"))); out.refused = "sent"; } catch (e) { out.refused = String(e); }
@@ -230,6 +237,10 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
       // AI is Cloudflare's only: a stand-in answers 501 and says so.
       assert.equal((out.ai as [number, string])[0], 501);
       assert.match((out.ai as [number, string])[1], /Workers AI is not emulated locally/);
+      const calls = out.calls as Record<string, string>;
+      assert.match(calls.ai!, /^Error: workers-stack: Workers AI is not emulated locally .*AI of .* \(run\(\) was called\)$/);
+      assert.match(calls.vectorize!, /^Error: workers-stack: Vectorize index docs-index is not emulated locally .* \(query\(\) was called\)$/);
+      assert.match(calls.dispatch!, /^Error: workers-stack: dispatch namespace customers is not emulated locally .* \(get\(\) was called\)$/);
     });
 
     it("names what it does not emulate", () => {
