@@ -13,6 +13,7 @@ import { Bundle, writeBundle } from "./components/bundle";
 import { migrationsHash } from "./components/database";
 import { z } from "zod";
 import { ConfigError, ConfigIssue } from "./config/errors";
+import { crossStackNameIssues } from "./config/crossStackNames";
 import { bundleDir, loadPlan, projectRoot, readConfigSource } from "./config/load";
 import { stackSchema, systemSchema } from "./config/schema";
 import { ConfigSource } from "./config/validate";
@@ -47,6 +48,8 @@ export function main(declared: Declared = {}): StackOutputs {
   const { plan } = loaded;
   // Preflight: every migrations folder read and every bundle on disk before anything is registered.
   const issues: ConfigIssue[] = [];
+  // Physical names another stack of the same account also creates (config/crossStackNames.ts).
+  issues.push(...crossStackNameIssues(root, plan, declared.system));
   for (const db of plan.databases) {
     if (!db.migrationsDir) continue;
     try {
