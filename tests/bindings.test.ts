@@ -272,6 +272,8 @@ describe("binding kinds: validation", function () {
     { name: "a rate limit without its limit", change: (s) => delete s.workers.edge.bindings.LIMITER.rateLimit.limit, expect: ["system.workers.edge.bindings.LIMITER.rateLimit.limit"] },
     { name: "a dataset name Cloudflare cannot query", change: (s) => (s.workers.edge.bindings.EVENTS.analyticsEngine = "edge events.v1"), expect: ["system.workers.edge.bindings.EVENTS.analyticsEngine: must be an Analytics Engine dataset name"] },
     { name: "a Vectorize index name with capitals", change: (s) => (s.workers.edge.bindings.DOCS.vectorize = "Docs_Index"), expect: ["system.workers.edge.bindings.DOCS.vectorize: must be a Vectorize index name"] },
+    { name: "a Vectorize index name ending with a dash", change: (s) => (s.workers.edge.bindings.DOCS.vectorize = "docs-"), expect: ["system.workers.edge.bindings.DOCS.vectorize: must be a Vectorize index name"] },
+    { name: "a Vectorize index name starting with a digit", change: (s) => (s.workers.edge.bindings.DOCS.vectorize = "7docs"), expect: ["system.workers.edge.bindings.DOCS.vectorize: must be a Vectorize index name"] },
     { name: "ai: false", change: (s) => (s.workers.edge.bindings.AI = { ai: false }), expect: ["system.workers.edge.bindings.AI.ai: must be true"] },
     { name: "two targets, one of them true", change: (s) => (s.workers.edge.bindings.AI = { ai: true, vectorize: "docs-index" }), expect: ["system.workers.edge.bindings.AI: a binding names exactly one target", "{ ai: true }"] },
     { name: "two AI bindings on one worker", change: (s) => (s.workers.edge.bindings.AI2 = { ai: true }), expect: ["system.workers.edge.bindings.AI2: AI already binds ai: a worker has one ai binding"] },
@@ -306,6 +308,20 @@ describe("binding kinds: validation", function () {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
+
+  it("takes a Vectorize index name with '_', as Cloudflare's API does", async () => {
+    const system = JSON.parse(JSON.stringify(SYSTEM));
+    system.workers.edge.bindings.DOCS.vectorize = "docs_embeddings_v2";
+    const dir = project(system);
+    try {
+      const ev = await evaluate("staging", { root: dir, secrets });
+      assert.ifError(ev.error);
+      const [script] = ofType(ev, TYPES.script);
+      assert.deepEqual((reveal(script!.inputs.bindings) as { name: string }[]).find((b) => b.name === "DOCS"), { name: "DOCS", type: "vectorize", indexName: "docs_embeddings_v2" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("judges IP addresses, not host names, as private", () => {
     // Public host names that merely begin like a private address or "localhost" are origins Cloudflare takes.
