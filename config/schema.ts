@@ -16,6 +16,7 @@ import { z } from "zod";
 
 export { LOGICAL_KEY, BINDING_NAME, HOST_LABEL, CLASS_NAME, CRON, DOMAIN, COMPAT_DATE } from "./fields";
 import { logicalKey, bindingName, compatDate, className, hostLabel, CRON, DOMAIN } from "./fields";
+import { BINDING_NAME } from "./fields";
 import { bindingTargetsSchema } from "./bindingKinds";
 import { scriptSettingsShape } from "./scriptSettings";
 import { nameTemplateProblem, STACK_NAME } from "./names";
@@ -257,7 +258,10 @@ export const hyperdriveSchema = z.strictObject({
    * `postgres://user:password@host:5432/database` (or `mysql://`). Required on every stack that
    * does not adopt the hyperdrive. @default none
    */
-  connectionString: bindingName.optional(),
+  connectionString: z
+    .string()
+    .regex(BINDING_NAME, { error: "must be the NAME of a system secret { from: config } holding the connection string (e.g. DATABASE_URL), never the connection string itself" })
+    .optional(),
 });
 
 export const systemSchema = z.strictObject({
