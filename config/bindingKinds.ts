@@ -10,7 +10,7 @@ import { type BindingKind, type BindingResolver, type DeclaredBinding, notDeclar
 import { KIND_MODULES } from "./kinds";
 
 export type * from "./kinds/contract";
-export { MINIFLARE_GROUPS } from "./kinds/contract";
+export { MINIFLARE_GROUPS, NOT_EMULATED_ENTRYPOINT, NOT_EMULATED_WORKER } from "./kinds/contract";
 export { HYPERDRIVE_LOCAL_ENV } from "./kinds/hyperdrive";
 
 type Modules = typeof KIND_MODULES;

@@ -6,7 +6,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as cloudflare from "@pulumi/cloudflare";
 import type { z } from "zod";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ReportedType } from "../reportedTypes";
 import type { RegisteredBinding } from "../resourceTypes";
 import type { LenientSystem } from "../validate";
@@ -185,20 +184,20 @@ export const str = (v: unknown): string => String(v);
 /** The `scriptName` of a registered binding, when it has one (a class or workflow of another script). */
 export const scriptNameOf = (b: RegisteredBinding) => (b.scriptName ? { scriptName: b.scriptName } : {});
 
+/** The local runner's stand-in worker for bindings only Cloudflare serves (local/notEmulated.ts), and its entrypoint. */
+export const NOT_EMULATED_WORKER = "workers-stack-not-emulated";
+export const NOT_EMULATED_ENTRYPOINT = "NotEmulated";
+
 /**
  * A binding only Cloudflare serves (AI, Browser Rendering, Vectorize, mTLS, dispatch namespaces,
- * ...): the worker gets a stand-in service binding that answers every request with 501 and says
- * why (so `/health` sees it and a call fails clearly), and the runner prints a notice.
+ * ...): the worker gets a stand-in (local/notEmulated.ts) whose `fetch` answers 501 and says why,
+ * and whose every other method (`run`, `query`, `get`, ...) throws saying why — so `/health` sees
+ * it and a call fails clearly — and the runner prints a notice.
  */
 export function unavailable(b: RegisteredBinding, m: MiniflareGroups, ctx: MiniflareContext, what: string, why: string): void {
   const message = `${what} is not emulated locally (${why}): ${b.name} of ${ctx.self} is a stand-in that answers 501`;
   ctx.notice?.(message);
-  m.serviceBindings[b.name] = {
-    node: (_req: IncomingMessage, res: ServerResponse) => {
-      res.writeHead(501, { "content-type": "text/plain; charset=utf-8", "x-workers-stack": "not-emulated" });
-      res.end(`workers-stack: ${message}\n`);
-    },
-  };
+  m.serviceBindings[b.name] = { name: NOT_EMULATED_WORKER, entrypoint: NOT_EMULATED_ENTRYPOINT, props: { message } };
 }
 
 /** "declared <collection>: a, b" or where to declare one: the hint of a "not declared" problem. */
