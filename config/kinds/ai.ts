@@ -1,4 +1,4 @@
-/** The ai binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ ai: true }`: Workers AI (a stand-in locally). */
 import { z } from "zod";
 import { type BindingKind, unavailable } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The ai_search_namespace binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ aiSearchNamespace: <name> }`: an AI Search namespace (a stand-in locally). */
 import { namespaceName } from "../bindingFields";
 import { type BindingKind, str, unavailable } from "./contract";
 

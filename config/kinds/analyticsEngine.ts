@@ -1,4 +1,4 @@
-/** The analytics_engine binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ analyticsEngine: <dataset> }`: an Analytics Engine dataset, by name. */
 import { dataset } from "../bindingFields";
 import { type BindingKind, str } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The artifacts binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ artifacts: <name> }`: an Artifacts namespace (a stand-in locally). */
 import { namespaceName } from "../bindingFields";
 import { type BindingKind, str, unavailable } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The assets binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: the worker's own static assets (`assets.binding`): planned from `assets`, not declared under `bindings`. */
 import { type BindingKind } from "./contract";
 
 /** The worker's own static assets (`assets.binding`): declared under `assets`, not `bindings`. */

@@ -1,4 +1,4 @@
-/** The browser binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ browser: true }`: Browser Rendering (a stand-in locally). */
 import { z } from "zod";
 import { type BindingKind, unavailable } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The d1 binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ d1: <key> }`: a D1 database of this system, by logical key. */
 import { logicalKey } from "../fields";
 import { type BindingKind, str } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The dispatch_namespace binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ dispatchNamespace: <name> }`: a Workers for Platforms dispatch namespace (a stand-in locally). */
 import { dispatchNamespace } from "../bindingFields";
 import { type BindingKind, str, unavailable } from "./contract";
 

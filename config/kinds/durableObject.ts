@@ -1,4 +1,4 @@
-/** The durable_object_namespace binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ durableObject: <Class>, worker? }`: a Durable Object namespace, hosted by this worker or another. */
 import { className, logicalKey } from "../fields";
 import { type BindingKind, has, known, str, scriptNameOf } from "./contract";
 

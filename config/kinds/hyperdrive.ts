@@ -1,4 +1,4 @@
-/** The hyperdrive binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ hyperdrive: <key> }`: a Hyperdrive of this system (a local database when one is given). */
 import { logicalKey } from "../fields";
 import { type BindingKind, str } from "./contract";
 

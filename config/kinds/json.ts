@@ -1,4 +1,4 @@
-/** The json binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: a JSON var (`vars.<NAME>`: any other JSON value): a json binding, not declared under `bindings`. */
 import { type BindingKind, str } from "./contract";
 
 /** A planned json binding. */

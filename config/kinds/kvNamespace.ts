@@ -1,4 +1,4 @@
-/** The kv_namespace binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ kv: <key> }`: a KV namespace of this system, by logical key. */
 import { logicalKey } from "../fields";
 import { type BindingKind, str } from "./contract";
 

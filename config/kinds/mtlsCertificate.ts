@@ -1,4 +1,4 @@
-/** The mtls_certificate binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ mtlsCertificate: <id> }`: an mTLS client certificate for outgoing requests (a stand-in locally). */
 import { certificateId } from "../bindingFields";
 import { type BindingKind, str, unavailable } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The plain_text binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: a plain var (`vars.<NAME>: string`): a plain_text binding, not declared under `bindings`. */
 import { type BindingKind } from "./contract";
 
 /** A planned plain_text binding. */

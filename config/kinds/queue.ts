@@ -1,4 +1,4 @@
-/** The queue binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ queue: <key> }`: a producer binding to a queue of this system. */
 import { logicalKey } from "../fields";
 import { type BindingKind, str } from "./contract";
 

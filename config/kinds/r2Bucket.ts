@@ -1,4 +1,4 @@
-/** The r2_bucket binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ r2: <key> }`: an R2 bucket of this system, by logical key. */
 import { logicalKey } from "../fields";
 import { type BindingKind, str } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The ratelimit binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ rateLimit: { namespaceId, limit, period } }`: a rate limit. */
 import { z } from "zod";
 import { rateLimit } from "../bindingFields";
 import { type BindingKind, str } from "./contract";

@@ -1,4 +1,4 @@
-/** The secret_text binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: a secret the worker lists (`secrets`): a secret_text binding whose value comes from the stack's secrets. */
 import { type BindingKind } from "./contract";
 
 /** A planned secret_text binding. */

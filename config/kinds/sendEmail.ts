@@ -1,4 +1,4 @@
-/** The send_email binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ sendEmail: { ... } }`: sending e-mail through Email Routing, with its destination and sender rules. */
 import { z } from "zod";
 import { sendEmail } from "../bindingFields";
 import type { RegisteredBinding } from "../resourceTypes";

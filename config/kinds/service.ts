@@ -1,4 +1,4 @@
-/** The service binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ service: <worker>, entrypoint? }`: another worker of this system (its script name derived). */
 import { z } from "zod";
 import { logicalKey } from "../fields";
 import { type BindingKind, notDeclared, str } from "./contract";

@@ -1,4 +1,4 @@
-/** The vectorize binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ vectorize: <index> }`: a Vectorize index, by name (a stand-in locally). */
 import { vectorizeIndex } from "../bindingFields";
 import { type BindingKind, str, unavailable } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The version_metadata binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ versionMetadata: true }`: the script version's id, tag and timestamp. */
 import { z } from "zod";
 import { type BindingKind } from "./contract";
 

@@ -1,4 +1,4 @@
-/** The workflow binding kind (see config/kinds/contract.ts for what each member does). */
+/** Binding kind: `{ workflow: <key> }`: a Workflow declared under some worker's `workflows`. */
 import { logicalKey } from "../fields";
 import { type BindingKind, str, scriptNameOf } from "./contract";
 
