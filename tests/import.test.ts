@@ -75,11 +75,11 @@ describe("workers-stack import: equivalence with wrangler deploy --dry-run", fun
           for (const stack of result.stacks) {
             const ev = await evaluateImported(dir, result, stack);
             // A stack the importer said workers-stack refuses does not evaluate: its envs are listed as untranslated.
-            const refusedByImport = result.lines.some((l) => l.stack === stack && l.file === "" && blocking(l));
+            const refusedByImport = result.lines.some((l) => l.stacks?.includes(stack) && l.file === "" && blocking(l));
             if (ev.error && !refusedByImport) problems.push(`stack ${stack}: the imported project does not evaluate: ${ev.error.message}`);
             evaluations.set(stack, ev);
           }
-          const globalFor = (stack: string) => result.lines.filter((l) => l.file === "" && blocking(l) && (l.stack === undefined || l.stack === stack));
+          const globalFor = (stack: string) => result.lines.filter((l) => l.file === "" && blocking(l) && (l.stacks === undefined || l.stacks.includes(stack)));
           for (const [i, rel] of configs.entries()) {
             const worker = result.workers[i]!;
             const read = readWranglerConfig(path.join(dir, rel));
@@ -165,12 +165,22 @@ describe("workers-stack import: the project it writes", function () {
     }
   });
 
-  it("names the file, the env and the key of a mistake: an env without a name, a binding to a class no migration creates", () => {
+  it("names the file, the env and the key of a mistake: an env without a name, a binding to a class no migration creates, a database binding without a database", () => {
     const dir = path.join(ROOT, "tests", "fixtures", "import", "mistakes");
     const result = importWrangler({ files: ["worker/wrangler.toml"], out: path.join(os.tmpdir(), "unused"), topLevelStack: "dev", cwd: dir });
     const errors = result.lines.filter((l) => l.level === "error").map((l) => `${l.file} ${l.env} ${l.key}: ${l.why}`);
     assert.ok(errors.some((e) => /^worker\/wrangler\.toml  name: the worker has no name on this environment/.test(e)), errors.join("\n"));
     assert.ok(errors.some((e) => /^worker\/wrangler\.toml staging durable_objects\.bindings\[0\]\.class_name: binding COUNTER: class Counter is not created by any migration/.test(e)), errors.join("\n"));
+    assert.ok(errors.some((e) => /^worker\/wrangler\.toml staging d1_databases\[0\]: binding DB names no database \(database_name or database_id\)/.test(e)), errors.join("\n"));
+  });
+
+  it("says which --out keeps the workers inside the project when the configs are outside it", () => {
+    const dir = path.join(ROOT, "tests", "fixtures", "import", "services");
+    const result = importWrangler({ files: ["auth/wrangler.toml", "gateway/wrangler.toml"], out: "infra", topLevelStack: "dev", cwd: dir });
+    const out = result.lines.filter((l) => l.key === "--out");
+    assert.equal(out.length, 1);
+    assert.match(out[0]!.why, /^\.\.\/auth\/src\/index\.ts \(and \d+ more\) is outside infra: .* import with --out \. /);
+    assert.equal(out[0]!.level, "error");
   });
 
   it("as a command: refuses a non-empty --out without --force, writes with it, and prints the secrets to set", async () => {

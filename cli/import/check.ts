@@ -13,9 +13,10 @@ import type { Line, Obj } from "./model";
 /** Problems that only the user's per-stack config settles (ids, secret values). */
 const SETTLED_BY_USER = /^(accountId|zoneId|secrets|workers-stack:|stack\.zoneIds)/;
 
-export function checkImported(o: { app: string; out: string; stacks: string[]; system: Obj; stackSettings: Record<string, Obj> }): Line[] {
+export function checkImported(o: { app: string; out: string; stacks: string[]; system: Obj; stackSettings: Record<string, Obj>; skip?: RegExp }): Line[] {
   const facts = fileFacts(o.out);
-  const lines: Line[] = [];
+  /** Each problem once, with the stacks it is found on. */
+  const found = new Map<string, { key: string; why: string; stacks: string[] }>();
   for (const stack of o.stacks) {
     try {
       validate(
@@ -33,10 +34,14 @@ export function checkImported(o: { app: string; out: string; stacks: string[]; s
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       for (const issue of e.issues) {
-        if (SETTLED_BY_USER.test(issue.path)) continue;
-        lines.push({ level: "untranslated", file: "", stack, key: issue.path, why: `workers-stack refuses it on stack ${stack}: ${issue.message}${issue.hint ? ` (${issue.hint.split("\n")[0]})` : ""}` });
+        if (SETTLED_BY_USER.test(issue.path) || o.skip?.test(issue.message)) continue;
+        const why = `${issue.message}${issue.hint ? ` (${issue.hint.split("\n")[0]})` : ""}`;
+        const k = `${issue.path}\0${why}`;
+        const f = found.get(k) ?? { key: issue.path, why, stacks: [] };
+        f.stacks.push(stack);
+        found.set(k, f);
       }
     }
   }
-  return lines;
+  return [...found.values()].map((f) => ({ level: "untranslated", file: "", stacks: f.stacks, key: f.key, why: `workers-stack refuses it (stack ${f.stacks.join(", ")}): ${f.why}` }));
 }

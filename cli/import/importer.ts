@@ -164,6 +164,23 @@ export function importWrangler(o: ImportOptions): ImportResult {
     return build;
   });
 
+  // Paths out of --out: the program keeps entries and migrations inside the project (a security rule).
+  const outside = builds.flatMap((b) => [
+    ...Object.values(b.system.workers).flatMap((w) => [w.entry, (w.assets as Obj | undefined)?.directory]),
+    ...Object.values(b.system.databases).map((d) => d.migrations),
+  ]).filter((p): p is string => typeof p === "string" && p.startsWith("../"));
+  if (outside.length) {
+    const dirs = configs.map((c) => path.dirname(c.file));
+    let ancestor = dirs[0]!;
+    while (!dirs.every((d) => d === ancestor || d.startsWith(ancestor + path.sep))) ancestor = path.dirname(ancestor);
+    lines.push({
+      level: "error",
+      file: "",
+      key: "--out",
+      why: `${outside[0]} (and ${outside.length - 1} more) is outside ${o.out}: workers-stack keeps entries and migrations inside the project folder; import with --out ${path.relative(cwd, ancestor) || "."} (the folder holding every config; --force when it is not empty)`,
+    });
+  }
+
   // A stack where no worker could be declared is not written.
   for (const b of [...builds]) {
     if (Object.keys(b.system.workers).length) continue;
@@ -208,7 +225,7 @@ export function importWrangler(o: ImportOptions): ImportResult {
     stackSettings[b.stack] = { ...(Object.keys(imports).length ? { imports } : {}), ...(overrides !== undefined ? { overrides } : {}) };
     todo[b.stack] = { find: dedupe(b.find), secrets: [...b.secretNames].sort(), zones: [...b.zones.keys()].sort() };
   });
-  lines.push(...checkImported({ app, out, stacks, system, stackSettings }));
+  lines.push(...checkImported({ app, out, stacks, system, stackSettings, ...(outside.length ? { skip: /leaves the project root/ } : {}) }));
   return { app, stacks, workers, system, stackSettings, todo, lines };
 }
 

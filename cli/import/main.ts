@@ -36,7 +36,7 @@ export function parseArgs(args: string[]): { files: string[]; out: string; topLe
 }
 
 const where = (l: Line) =>
-  [l.file || (l.stack !== undefined ? `stack ${l.stack}` : "(system)"), l.env === undefined ? "" : l.env === "" ? "top level" : `env ${l.env}`, l.key].filter(Boolean).join(" ");
+  [l.file || (l.stacks ? "Pulumi.yaml" : "(system)"), l.env === undefined ? "" : l.env === "" ? "top level" : `env ${l.env}`, l.key].filter(Boolean).join(" ");
 
 /** What the command prints after writing (also the README's example). */
 export function summary(r: ImportResult, out: string, written: string[]): string {

@@ -16,8 +16,8 @@ export interface Line {
   file: string;
   /** "" is the top level; undefined: every environment of the file. */
   env?: string;
-  /** For a line about one stack of the written project (file ""). */
-  stack?: string;
+  /** For a line about some stacks of the written project (file ""): which. */
+  stacks?: string[];
   /** The wrangler key, e.g. `d1_databases[0].database_id`. */
   key: string;
   why: string;
