@@ -47,6 +47,18 @@ function evaluateImported(dir: string, result: ImportResult, stack: string): Pro
   return evaluateStack({ root: dir, stack, secrets, plain: { ...TEST_IDS } });
 }
 
+/** `workers-stack import <args>` run as a user runs it, in `cwd` (asynchronously: see README "Tests"). */
+function runImport(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(ROOT, "cli", "workers-stack.ts"), "import", ...args], { cwd });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 const blocking = (l: Line) => l.level === "error" || l.level === "untranslated" || l.level === "later";
 
 describe("workers-stack import: equivalence with wrangler deploy --dry-run", function () {
@@ -183,19 +195,27 @@ describe("workers-stack import: the project it writes", function () {
     assert.equal(out[0]!.level, "error");
   });
 
+  it("prints what README \"Adopt an existing wrangler system\" shows for its example (UPDATE_README=1 rewrites it)", async () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const m = /\$ npx workers-stack import (.*)\n<!-- import-output:start -->\n([\s\S]*?)<!-- import-output:end -->/.exec(readme);
+    assert.ok(m, "README has the import example between its markers");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-import-readme-"));
+    fs.cpSync(path.join(ROOT, "tests", "fixtures", "import", "d1-kv"), dir, { recursive: true });
+    try {
+      const r = await runImport(dir, m[1]!.split(" "));
+      assert.equal(r.code, 0, r.stderr);
+      if (process.env.UPDATE_README) fs.writeFileSync(path.join(ROOT, "README.md"), readme.slice(0, m.index) + m[0].replace(`-->\n${m[2]}<!--`, `-->\n${r.stdout}<!--`) + readme.slice(m.index + m[0].length));
+      else assert.equal(m[2], r.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("as a command: refuses a non-empty --out without --force, writes with it, and prints the secrets to set", async () => {
     const src = path.join(ROOT, "tests", "fixtures", "import", "secrets");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-import-cli-"));
     fs.cpSync(src, dir, { recursive: true });
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(ROOT, "cli", "workers-stack.ts"), "import", ...args], { cwd: dir });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-      });
+    const run = (args: string[]) => runImport(dir, args);
     try {
       const refused = await run(["bot/wrangler.jsonc", "--out", ".", "--top-level-stack", "dev"]);
       assert.equal(refused.code, 2, refused.stdout + refused.stderr);

@@ -57,7 +57,7 @@ export function summary(r: ImportResult, out: string, written: string[]): string
   if (finds.length) lines.push("", "before the first `pulumi up`, find what the configs do not hold (then add it to the stack file):", ...finds);
   const secrets = r.stacks.flatMap((s) => r.todo[s]!.secrets.map((n) => `  pulumi config set --secret ${n} <value> --stack ${s}`));
   if (secrets.length) lines.push("", "secrets the workers expect:", ...secrets);
-  lines.push("", `next: cd ${out} && npm install && pulumi stack init <stack> && pulumi preview (it must show only imports and updates)`);
+  lines.push("", `next: ${out === "." ? "" : `cd ${out} && `}npm install, then per stack: pulumi stack init <stack>, the config above, pulumi preview (only imports and updates)`);
   return lines.join("\n");
 }
 
