@@ -4,6 +4,7 @@ import { Plan, PlannedWorker } from "../config/plan";
 import { Bundle } from "./bundle";
 import { Database } from "./database";
 import { CustomDomain, Hostname } from "./hostname";
+import { Hyperdrive } from "./hyperdrive";
 import { KvNamespace } from "./kvNamespace";
 import { Queue } from "./queue";
 import { R2Bucket } from "./r2Bucket";
@@ -43,6 +44,8 @@ export interface StackOutputs {
   kvNamespaces: Record<string, { title: string; id: pulumi.Output<string> }>;
   queues: Record<string, { name: string; id: pulumi.Output<string> }>;
   r2Buckets: Record<string, { name: string }>;
+  /** Each hyperdrive's name and id (an adopted one: the id the stack gives, and no name). */
+  hyperdrives: Record<string, { name?: string; id: pulumi.Input<string> }>;
 }
 
 /**
@@ -58,6 +61,10 @@ export class Stack extends pulumi.ComponentResource {
   readonly kvNamespaces: Record<string, KvNamespace> = {};
   readonly queues: Record<string, Queue> = {};
   readonly r2Buckets: Record<string, R2Bucket> = {};
+  /** Hyperdrive configurations this stack manages (adopted ones are bound by id and have none). */
+  readonly hyperdrives: Record<string, Hyperdrive> = {};
+  /** Every hyperdrive's id: its configuration's, or the one the stack adopts. */
+  readonly hyperdriveIds: Record<string, pulumi.Input<string>> = {};
   readonly workers: Record<string, Worker> = {};
   readonly hostnames: Record<string, (Hostname | CustomDomain)[]> = {};
   readonly telegramWebhooks: Record<string, TelegramWebhook> = {};
@@ -68,6 +75,7 @@ export class Stack extends pulumi.ComponentResource {
     const { plan } = args;
     this.secrets = new StackSecrets("secrets", { secrets: plan.secrets }, { parent: this });
     this.createStores(args);
+    this.createHyperdrives(plan);
     // plan.workers is in deploy order: service targets and the hosts of bound Durable Objects and
     // Workflows are created before the workers that bind them.
     for (const w of plan.workers) {
@@ -125,6 +133,17 @@ export class Stack extends pulumi.ComponentResource {
         },
         parent,
       );
+    }
+  }
+
+  /** Hyperdrive configurations, each from its secret connection string. */
+  private createHyperdrives(plan: Plan): void {
+    for (const h of plan.hyperdrives) {
+      if (h.importId) this.hyperdriveIds[h.key] = h.importId;
+      else if (h.connectionStringSecret) {
+        this.hyperdrives[h.key] = new Hyperdrive(h.key, { accountId: plan.accountId, name: h.name, connectionString: this.secrets.values[h.connectionStringSecret]! }, { parent: this });
+        this.hyperdriveIds[h.key] = this.hyperdrives[h.key]!.id;
+      }
     }
   }
 
@@ -214,6 +233,7 @@ export class Stack extends pulumi.ComponentResource {
       kvNamespaces: Object.fromEntries(plan.kvNamespaces.map((k) => [k.key, { title: k.title, id: this.kvNamespaces[k.key]!.id }])),
       queues: Object.fromEntries(plan.queues.map((q) => [q.key, { name: q.name, id: this.queues[q.key]!.queueId }])),
       r2Buckets: Object.fromEntries(plan.r2Buckets.map((b) => [b.key, { name: b.name }])),
+      hyperdrives: Object.fromEntries(plan.hyperdrives.map((h) => [h.key, { ...(h.importId ? {} : { name: h.name }), id: this.hyperdriveIds[h.key]! }])),
     };
   }
 
@@ -228,6 +248,7 @@ export class Stack extends pulumi.ComponentResource {
       bucketName: (key) => this.r2Buckets[key]!.bucketName,
       scriptName: (worker) => this.workers[worker]!.scriptName,
       workflowName: (worker, key) => this.workers[worker]!.workflows[key]!.workflowName,
+      hyperdriveId: (key) => this.hyperdriveIds[key]!,
     };
   }
 }

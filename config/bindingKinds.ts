@@ -8,7 +8,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as cloudflare from "@pulumi/cloudflare";
 import { z } from "zod";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { className, logicalKey } from "./fields";
+import { certificateId, dataset, dispatchNamespace, namespaceName, rateLimit, sendEmail, vectorizeIndex } from "./bindingFields";
 import type { ReportedType } from "./reportedTypes";
 import type { RegisteredBinding } from "./resourceTypes";
 
@@ -28,11 +30,29 @@ export type PlannedBinding =
   /** `worker` is the hosting worker's key (this worker itself, or another one). */
   | { name: string; type: "durable_object_namespace"; className: string; worker: string }
   /** `worker` is the key of the worker that hosts the workflow; its name and class are resolved in the plan. */
-  | { name: string; type: "workflow"; workflow: string; worker: string; workflowName: string; className: string };
+  | { name: string; type: "workflow"; workflow: string; worker: string; workflowName: string; className: string }
+  | { name: string; type: "ai" }
+  | { name: string; type: "browser" }
+  | { name: string; type: "version_metadata" }
+  | { name: string; type: "analytics_engine"; dataset: string }
+  /** The index by name: the provider has no Vectorize index resource. */
+  | { name: string; type: "vectorize"; indexName: string }
+  /** `hyperdrive` is the key of a system hyperdrive (created here, or adopted by id on the stack). */
+  | { name: string; type: "hyperdrive"; hyperdrive: string }
+  | { name: string; type: "send_email"; destinationAddress?: string; allowedDestinationAddresses?: string[]; allowedSenderAddresses?: string[] }
+  | { name: string; type: "ratelimit"; namespaceId: string; limit: number; period: 10 | 60 }
+  | { name: string; type: "mtls_certificate"; certificateId: string }
+  | { name: string; type: "dispatch_namespace"; namespace: string }
+  | { name: string; type: "ai_search_namespace"; namespace: string }
+  | { name: string; type: "artifacts"; namespace: string };
 export type BindingType = PlannedBinding["type"];
 
-/** A declared binding (`bindings.<NAME>` of a worker), after the schema: one target key set. */
-export type DeclaredBinding = Readonly<Record<string, string | undefined>>;
+/**
+ * A declared binding (`bindings.<NAME>` of a worker), after the schema: one target key set. A
+ * target is a logical key or name (`{ d1: main }`), `true` (`{ ai: true }`) or an object
+ * (`{ rateLimit: { ... } }`); each kind reads its own keys.
+ */
+export type DeclaredBinding = Readonly<Record<string, unknown>>;
 
 /** What `Stack` gives a kind to turn logical keys into ids, names and secret values. */
 export interface BindingResolver {
@@ -46,6 +66,8 @@ export interface BindingResolver {
   scriptName(worker: string): pulumi.Input<string>;
   /** The name of another worker's workflow, from its Workflow resource (so that exists first). */
   workflowName(worker: string, key: string): pulumi.Input<string>;
+  /** The id of a system hyperdrive: its HyperdriveConfig's, or the id the stack adopts. */
+  hyperdriveId(key: string): pulumi.Input<string>;
 }
 
 /** Miniflare's per-worker binding options, by option name. */
@@ -58,8 +80,17 @@ export interface MiniflareGroups {
   r2Buckets: Record<string, unknown>;
   durableObjects: Record<string, unknown>;
   workflows: Record<string, unknown>;
+  analyticsEngineDatasets: Record<string, unknown>;
+  ratelimits: Record<string, unknown>;
+  hyperdrives: Record<string, unknown>;
+  /** Options that are not one record of bindings (`versionMetadata`, `email`): spread as they are. */
+  options: Record<string, unknown>;
 }
-export const MINIFLARE_GROUPS = ["bindings", "d1Databases", "kvNamespaces", "serviceBindings", "queueProducers", "r2Buckets", "durableObjects", "workflows"] as const satisfies readonly (keyof MiniflareGroups)[];
+/** The options of MiniflareGroups that are records of bindings by name (`options` is not one). */
+export const MINIFLARE_GROUPS = [
+  "bindings", "d1Databases", "kvNamespaces", "serviceBindings", "queueProducers", "r2Buckets", "durableObjects", "workflows",
+  "analyticsEngineDatasets", "ratelimits", "hyperdrives",
+] as const satisfies readonly Exclude<keyof MiniflareGroups, "options">[];
 
 /** What the rest of the registered stack says that a Miniflare option needs. */
 export interface MiniflareContext {
@@ -67,6 +98,8 @@ export interface MiniflareContext {
   self: string;
   /** `<script>\0<class>` of each Durable Object class with SQLite storage after the migrations its script's upload carries. */
   sqliteClasses: Set<string>;
+  /** Says what is not emulated locally (a binding only Cloudflare serves). @default silent */
+  notice?(line: string): void;
 }
 
 /** A wrangler config being written for one script (the bench's `wrangler dev` side). */
@@ -128,7 +161,9 @@ export interface BindingKind<P extends PlannedBinding = PlannedBinding> {
      * The system collection the target names a key of, and what to call it in "not declared"
      * messages (validation reads it). Kinds whose target is checked otherwise have none.
      */
-    refers?: { collection: "databases" | "kvNamespaces" | "queues" | "r2Buckets" | "workers"; what: string };
+    refers?: { collection: "databases" | "kvNamespaces" | "queues" | "r2Buckets" | "workers" | "hyperdrives"; what: string };
+    /** At most one binding of this kind per worker (wrangler's config has a single entry for it). */
+    single?: true;
   };
   /** The planned form of a declared binding whose target key is set. */
   plan?(name: string, declared: DeclaredBinding, ctx: PlanContext): P;
@@ -186,7 +221,7 @@ export const BINDING_KINDS: KindTable = {
     reported: "d1",
     /** A D1 database of this system, by logical key. */
     config: { target: "d1", refers: { collection: "databases", what: "D1 database" }, shape: { d1: logicalKey.optional() } },
-    plan: (name, d) => ({ name, type: "d1", database: d.d1! }),
+    plan: (name, d) => ({ name, type: "d1", database: d.d1 as string }),
     provider: (p, r) => ({ name: p.name, type: p.type, id: r.databaseId(p.database) }),
     miniflare: (b, m) => void (m.d1Databases[b.name] = b.id),
     wrangler: (b, w) => w.push("d1_databases", { binding: b.name, database_name: `db-${str(b.id).slice(0, 8)}`, database_id: b.id }),
@@ -198,7 +233,7 @@ export const BINDING_KINDS: KindTable = {
     reported: "kv",
     /** A KV namespace of this system, by logical key. */
     config: { target: "kv", refers: { collection: "kvNamespaces", what: "KV namespace" }, shape: { kv: logicalKey.optional() } },
-    plan: (name, d) => ({ name, type: "kv_namespace", namespace: d.kv! }),
+    plan: (name, d) => ({ name, type: "kv_namespace", namespace: d.kv as string }),
     provider: (p, r) => ({ name: p.name, type: p.type, namespaceId: r.kvNamespaceId(p.namespace) }),
     miniflare: (b, m) => void (m.kvNamespaces[b.name] = b.namespaceId),
     wrangler: (b, w) => w.push("kv_namespaces", { binding: b.name, id: b.namespaceId }),
@@ -219,8 +254,8 @@ export const BINDING_KINDS: KindTable = {
         entrypoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
       },
     },
-    plan: (name, d) => ({ name, type: "service", worker: d.service!, ...(d.entrypoint ? { entrypoint: d.entrypoint } : {}) }),
-    deployEdge: (d) => d.service,
+    plan: (name, d) => ({ name, type: "service", worker: d.service as string, ...(d.entrypoint ? { entrypoint: d.entrypoint as string } : {}) }),
+    deployEdge: (d) => d.service as string | undefined,
     provider: (p, r) => ({ name: p.name, type: p.type, service: r.scriptName(p.worker), ...(p.entrypoint ? { entrypoint: p.entrypoint } : {}) }),
     miniflare: (b, m) => void (m.serviceBindings[b.name] = b.entrypoint ? { name: b.service, entrypoint: b.entrypoint } : b.service),
     wrangler: (b, w) => w.push("services", { binding: b.name, service: b.service, ...(b.entrypoint ? { entrypoint: b.entrypoint } : {}) }),
@@ -232,7 +267,7 @@ export const BINDING_KINDS: KindTable = {
     reported: "queue",
     /** A queue of this system, by logical key (a producer binding). */
     config: { target: "queue", refers: { collection: "queues", what: "queue" }, shape: { queue: logicalKey.optional() } },
-    plan: (name, d) => ({ name, type: "queue", queue: d.queue! }),
+    plan: (name, d) => ({ name, type: "queue", queue: d.queue as string }),
     provider: (p, r) => ({ name: p.name, type: p.type, queueName: r.queueName(p.queue) }),
     miniflare: (b, m) => void (m.queueProducers[b.name] = b.queueName),
     wrangler: (b, w) => void (w.config.queues = { ...w.config.queues, producers: [...(w.config.queues?.producers ?? []), { binding: b.name, queue: b.queueName }] }),
@@ -244,7 +279,7 @@ export const BINDING_KINDS: KindTable = {
     reported: "r2",
     /** An R2 bucket of this system, by logical key. */
     config: { target: "r2", refers: { collection: "r2Buckets", what: "R2 bucket" }, shape: { r2: logicalKey.optional() } },
-    plan: (name, d) => ({ name, type: "r2_bucket", bucket: d.r2! }),
+    plan: (name, d) => ({ name, type: "r2_bucket", bucket: d.r2 as string }),
     provider: (p, r) => ({ name: p.name, type: p.type, bucketName: r.bucketName(p.bucket) }),
     miniflare: (b, m) => void (m.r2Buckets[b.name] = b.bucketName),
     wrangler: (b, w) => w.push("r2_buckets", { binding: b.name, bucket_name: b.bucketName }),
@@ -264,8 +299,8 @@ export const BINDING_KINDS: KindTable = {
         worker: logicalKey.optional(),
       },
     },
-    plan: (name, d, ctx) => ({ name, type: "durable_object_namespace", className: d.durableObject!, worker: d.worker ?? ctx.self }),
-    deployEdge: (d) => d.worker,
+    plan: (name, d, ctx) => ({ name, type: "durable_object_namespace", className: d.durableObject as string, worker: (d.worker as string | undefined) ?? ctx.self }),
+    deployEdge: (d) => d.worker as string | undefined,
     // A class of another worker names that worker's env-suffixed script: derived, never typed.
     provider: (p, r) =>
       p.worker === r.self
@@ -283,10 +318,10 @@ export const BINDING_KINDS: KindTable = {
     /** A Workflow of this system, by logical key (declared under some worker's `workflows`). */
     config: { target: "workflow", shape: { workflow: logicalKey.optional() } },
     plan: (name, d, ctx) => {
-      const wf = ctx.workflow(d.workflow!)!;
-      return { name, type: "workflow", workflow: d.workflow!, worker: wf.worker, workflowName: wf.name, className: wf.className };
+      const wf = ctx.workflow(d.workflow as string)!;
+      return { name, type: "workflow", workflow: d.workflow as string, worker: wf.worker, workflowName: wf.name, className: wf.className };
     },
-    deployEdge: (d, ctx) => (d.workflow !== undefined ? ctx.workflowHost(d.workflow) : undefined),
+    deployEdge: (d, ctx) => (d.workflow !== undefined ? ctx.workflowHost(d.workflow as string) : undefined),
     // Its own workflow is named by string (the Workflow resource is created after the script);
     // another worker's comes from that worker's Workflow resource, so it exists first.
     provider: (p, r) =>
@@ -297,7 +332,218 @@ export const BINDING_KINDS: KindTable = {
     wrangler: (b, w) => w.push("workflows", { binding: b.name, name: b.workflowName, class_name: b.className, ...(b.scriptName ? { script_name: b.scriptName } : {}) }),
     graph: (b, g) => g.edge(g.workflow(str(b.workflowName), b.className), b.name),
   },
+
+  // Bindings to Cloudflare services outside the system's own resources. Those Miniflare cannot
+  // emulate (AI, Browser Rendering, Vectorize, mTLS, dispatch namespaces) get a stand-in service
+  // that answers 501 and a notice saying so; Hyperdrive uses a local database when one is given.
+  ai: {
+    type: "ai",
+    envType: () => "Ai",
+    reported: "ai",
+    /** Workers AI: `{ ai: true }` (wrangler's `[ai]`). */
+    config: { target: "ai", single: true, shape: { ai: z.literal(true, { error: "must be true: `{ ai: true }` binds Workers AI" }).optional() } },
+    plan: (name) => ({ name, type: "ai" }),
+    provider: (p) => ({ name: p.name, type: p.type }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, "Workers AI", "it runs on Cloudflare's GPUs only"),
+    wrangler: (b, w) => void (w.config.ai = { binding: b.name }),
+    graph: (b, g) => g.edge(g.other("ai", "workers-ai", "Workers AI"), b.name),
+  },
+  browser: {
+    type: "browser",
+    // As `wrangler types` names it (workers-types' BrowserRun: a Fetcher).
+    envType: () => "BrowserRun",
+    reported: "browser",
+    /** Browser Rendering: `{ browser: true }` (wrangler's `[browser]`). */
+    config: { target: "browser", single: true, shape: { browser: z.literal(true, { error: "must be true: `{ browser: true }` binds Browser Rendering" }).optional() } },
+    plan: (name) => ({ name, type: "browser" }),
+    provider: (p) => ({ name: p.name, type: p.type }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, "Browser Rendering", "the browsers run on Cloudflare"),
+    wrangler: (b, w) => void (w.config.browser = { binding: b.name }),
+    graph: (b, g) => g.edge(g.other("browser", "browser-rendering", "Browser Rendering"), b.name),
+  },
+  version_metadata: {
+    type: "version_metadata",
+    envType: () => "WorkerVersionMetadata",
+    reported: "version",
+    /** The script version's id, tag and timestamp: `{ versionMetadata: true }` (wrangler's `[version_metadata]`). */
+    config: { target: "versionMetadata", single: true, shape: { versionMetadata: z.literal(true, { error: "must be true: `{ versionMetadata: true }` binds the version metadata" }).optional() } },
+    plan: (name) => ({ name, type: "version_metadata" }),
+    provider: (p) => ({ name: p.name, type: p.type }),
+    miniflare: (b, m) => void (m.options.versionMetadata = b.name),
+    wrangler: (b, w) => void (w.config.version_metadata = { binding: b.name }),
+    graph: () => undefined,
+  },
+  analytics_engine: {
+    type: "analytics_engine",
+    envType: () => "AnalyticsEngineDataset",
+    reported: "analytics",
+    /** An Analytics Engine dataset, by name (created on first write). */
+    config: { target: "analyticsEngine", shape: { analyticsEngine: dataset.optional() } },
+    plan: (name, d) => ({ name, type: "analytics_engine", dataset: d.analyticsEngine as string }),
+    provider: (p) => ({ name: p.name, type: p.type, dataset: p.dataset }),
+    miniflare: (b, m) => void (m.analyticsEngineDatasets[b.name] = { dataset: b.dataset }),
+    wrangler: (b, w) => w.push("analytics_engine_datasets", { binding: b.name, dataset: b.dataset }),
+    graph: (b, g) => g.edge(g.other("analytics", str(b.dataset), `Analytics Engine ${str(b.dataset)}`), b.name),
+  },
+  vectorize: {
+    type: "vectorize",
+    envType: () => "VectorizeIndex",
+    reported: "vectorize",
+    /** A Vectorize index, by name: the provider has no index resource (create it with `wrangler vectorize create`). */
+    config: { target: "vectorize", shape: { vectorize: vectorizeIndex.optional() } },
+    plan: (name, d) => ({ name, type: "vectorize", indexName: d.vectorize as string }),
+    provider: (p) => ({ name: p.name, type: p.type, indexName: p.indexName }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, `Vectorize index ${str(b.indexName)}`, "Vectorize runs on Cloudflare only"),
+    wrangler: (b, w) => w.push("vectorize", { binding: b.name, index_name: b.indexName }),
+    graph: (b, g) => g.edge(g.other("vectorize", str(b.indexName), `Vectorize ${str(b.indexName)}`), b.name),
+  },
+  hyperdrive: {
+    type: "hyperdrive",
+    envType: () => "Hyperdrive",
+    reported: "hyperdrive",
+    /** A Hyperdrive of this system, by logical key (`system.hyperdrives`). */
+    config: { target: "hyperdrive", refers: { collection: "hyperdrives", what: "hyperdrive" }, shape: { hyperdrive: logicalKey.optional() } },
+    plan: (name, d) => ({ name, type: "hyperdrive", hyperdrive: d.hyperdrive as string }),
+    provider: (p, r) => ({ name: p.name, type: p.type, id: r.hyperdriveId(p.hyperdrive) }),
+    // As wrangler dev: a local database from CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_<BINDING>.
+    miniflare: (b, m, ctx) => {
+      const local = process.env[`${HYPERDRIVE_LOCAL_ENV}${b.name}`];
+      if (local) m.hyperdrives[b.name] = local;
+      else
+        ctx.notice?.(
+          `hyperdrive ${b.name} of ${ctx.self} has no local database: set ${HYPERDRIVE_LOCAL_ENV}${b.name}=postgres://user:password@127.0.0.1:5432/db before starting (as for wrangler dev); until then the worker has no ${b.name}`,
+        );
+    },
+    wrangler: (b, w) => {
+      const local = process.env[`${HYPERDRIVE_LOCAL_ENV}${b.name}`];
+      w.push("hyperdrive", { binding: b.name, id: b.id, ...(local ? { localConnectionString: local } : {}) });
+    },
+    graph: (b, g) => g.edge(g.other("hyperdrive", str(b.id), `Hyperdrive ${str(b.id)}`), b.name),
+  },
+  send_email: {
+    type: "send_email",
+    envType: () => "SendEmail",
+    reported: "email",
+    /** Sending e-mail (Email Routing), with its destination and sender rules. */
+    config: { target: "sendEmail", shape: { sendEmail: sendEmail.optional() } },
+    plan: (name, d) => {
+      const e = d.sendEmail as z.infer<typeof sendEmail>;
+      return {
+        name,
+        type: "send_email",
+        ...(e.destinationAddress !== undefined ? { destinationAddress: e.destinationAddress } : {}),
+        ...(e.allowedDestinationAddresses !== undefined ? { allowedDestinationAddresses: e.allowedDestinationAddresses } : {}),
+        ...(e.allowedSenderAddresses !== undefined ? { allowedSenderAddresses: e.allowedSenderAddresses } : {}),
+      };
+    },
+    provider: (p) => ({ ...p }),
+    // Miniflare's send_email: checks the rules and writes each message to a file it names in its log.
+    miniflare: (b, m) => {
+      const email = (m.options.email ?? { send_email: [] }) as { send_email: Record<string, unknown>[] };
+      email.send_email.push({ name: b.name, ...emailRules(b) });
+      m.options.email = email;
+    },
+    wrangler: (b, w) => w.push("send_email", { name: b.name, ...emailRules(b) }),
+    graph: (b, g) => {
+      const to = b.destinationAddress ? str(b.destinationAddress) : Array.isArray(b.allowedDestinationAddresses) ? b.allowedDestinationAddresses.join(", ") : "any verified address";
+      g.edge(g.other("email", to, `e-mail to ${to}`), b.name);
+    },
+  },
+  ratelimit: {
+    type: "ratelimit",
+    envType: () => "RateLimit",
+    reported: "ratelimit",
+    /** A rate limit: `{ rateLimit: { namespaceId: "1001", limit: 100, period: 60 } }`. */
+    config: { target: "rateLimit", shape: { rateLimit: rateLimit.optional() } },
+    plan: (name, d) => {
+      const r = d.rateLimit as z.infer<typeof rateLimit>;
+      return { name, type: "ratelimit", namespaceId: r.namespaceId, limit: r.limit, period: r.period };
+    },
+    provider: (p) => ({ name: p.name, type: p.type, namespaceId: p.namespaceId, simple: { limit: p.limit, period: p.period } }),
+    miniflare: (b, m) => void (m.ratelimits[b.name] = { namespace_id: b.namespaceId, simple: b.simple }),
+    wrangler: (b, w) => w.push("ratelimits", { name: b.name, namespace_id: b.namespaceId, simple: b.simple }),
+    graph: (b, g) => {
+      const s = b.simple as { limit: number; period: number };
+      g.edge(g.other("ratelimit", str(b.namespaceId), `rate limit ${str(b.namespaceId)}: ${s.limit} per ${s.period} s`), b.name);
+    },
+  },
+  mtls_certificate: {
+    type: "mtls_certificate",
+    envType: () => "Fetcher",
+    reported: "mtls",
+    /** An mTLS client certificate for outgoing requests, by its id. */
+    config: { target: "mtlsCertificate", shape: { mtlsCertificate: certificateId.optional() } },
+    plan: (name, d) => ({ name, type: "mtls_certificate", certificateId: d.mtlsCertificate as string }),
+    provider: (p) => ({ name: p.name, type: p.type, certificateId: p.certificateId }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, `mTLS certificate ${str(b.certificateId)}`, "the certificate stays on Cloudflare"),
+    wrangler: (b, w) => w.push("mtls_certificates", { binding: b.name, certificate_id: b.certificateId }),
+    graph: (b, g) => g.edge(g.other("mtls", str(b.certificateId), `mTLS certificate ${str(b.certificateId)}`), b.name),
+  },
+  dispatch_namespace: {
+    type: "dispatch_namespace",
+    envType: () => "DispatchNamespace",
+    reported: "dispatch",
+    /** A Workers for Platforms dispatch namespace, by name. */
+    config: { target: "dispatchNamespace", shape: { dispatchNamespace: dispatchNamespace.optional() } },
+    plan: (name, d) => ({ name, type: "dispatch_namespace", namespace: d.dispatchNamespace as string }),
+    provider: (p) => ({ name: p.name, type: p.type, namespace: p.namespace }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, `dispatch namespace ${str(b.namespace)}`, "its user workers live on Cloudflare"),
+    wrangler: (b, w) => w.push("dispatch_namespaces", { binding: b.name, namespace: b.namespace }),
+    graph: (b, g) => g.edge(g.other("dispatch", str(b.namespace), `dispatch namespace ${str(b.namespace)}`), b.name),
+  },
+  ai_search_namespace: {
+    type: "ai_search_namespace",
+    envType: () => "AiSearchNamespace",
+    reported: "aiSearch",
+    /** An AI Search namespace, by name (wrangler's `[[ai_search_namespaces]]`). */
+    config: { target: "aiSearchNamespace", shape: { aiSearchNamespace: namespaceName.optional() } },
+    plan: (name, d) => ({ name, type: "ai_search_namespace", namespace: d.aiSearchNamespace as string }),
+    provider: (p) => ({ name: p.name, type: p.type, namespace: p.namespace }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, `AI Search namespace ${str(b.namespace)}`, "AI Search runs on Cloudflare only"),
+    wrangler: (b, w) => w.push("ai_search_namespaces", { binding: b.name, namespace: b.namespace }),
+    graph: (b, g) => g.edge(g.other("aisearch", str(b.namespace), `AI Search ${str(b.namespace)}`), b.name),
+  },
+  artifacts: {
+    type: "artifacts",
+    envType: () => "Artifacts",
+    reported: "artifacts",
+    /** An Artifacts namespace, by name (wrangler's `[[artifacts]]`). */
+    config: { target: "artifacts", shape: { artifacts: namespaceName.optional() } },
+    plan: (name, d) => ({ name, type: "artifacts", namespace: d.artifacts as string }),
+    provider: (p) => ({ name: p.name, type: p.type, namespace: p.namespace }),
+    miniflare: (b, m, ctx) => unavailable(b, m, ctx, `Artifacts namespace ${str(b.namespace)}`, "wrangler has no local simulator for it either"),
+    wrangler: (b, w) => w.push("artifacts", { binding: b.name, namespace: b.namespace }),
+    graph: (b, g) => g.edge(g.other("artifacts", str(b.namespace), `Artifacts ${str(b.namespace)}`), b.name),
+  },
 };
+
+/** wrangler's variable for a Hyperdrive binding's local database (`wrangler dev` reads the same). */
+export const HYPERDRIVE_LOCAL_ENV = "CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_";
+
+/** The destination and sender rules of a registered send_email binding, in wrangler's (and Miniflare's) keys. */
+function emailRules(b: RegisteredBinding): Record<string, unknown> {
+  return {
+    ...(b.destinationAddress !== undefined ? { destination_address: b.destinationAddress } : {}),
+    ...(b.allowedDestinationAddresses !== undefined ? { allowed_destination_addresses: b.allowedDestinationAddresses } : {}),
+    ...(b.allowedSenderAddresses !== undefined ? { allowed_sender_addresses: b.allowedSenderAddresses } : {}),
+  };
+}
+
+/**
+ * A binding only Cloudflare serves: the worker gets a stand-in service binding that answers every
+ * request with 501 and says why (so `/health` sees it and a call fails clearly), and the runner
+ * prints a notice.
+ */
+function unavailable(b: RegisteredBinding, m: MiniflareGroups, ctx: MiniflareContext, what: string, why: string): void {
+  const message = `${what} is not emulated locally (${why}): ${b.name} of ${ctx.self} is a stand-in that answers 501`;
+  ctx.notice?.(message);
+  m.serviceBindings[b.name] = {
+    node: (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(501, { "content-type": "text/plain; charset=utf-8", "x-workers-stack": "not-emulated" });
+      res.end(`workers-stack: ${message}\n`);
+    },
+  };
+}
 
 /** Every kind, in table order. Read at call time, so a kind added to the table is seen everywhere. */
 export function bindingKinds(): BindingKind[] {
@@ -338,9 +584,6 @@ export function providerBinding(p: PlannedBinding, r: BindingResolver): pulumi.I
   return kind.provider(p, r);
 }
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
-type TargetShape = UnionToIntersection<NonNullable<KindTable[BindingType]["config"]>["shape"]>;
-
 /**
  * The zod schema of a declared binding, built from the table: every kind's keys, exactly one target,
  * companions only with their target. Built on each call (schema.ts calls it once).
@@ -351,10 +594,10 @@ export function bindingTargetsSchema() {
   const targets = kinds.map((k) => k.config.target);
   const list = targets.length > 1 ? `${targets.slice(0, -1).join(", ")} or ${targets[targets.length - 1]}` : targets.join("");
   let schema = z.strictObject(shape).refine((b: Record<string, unknown>) => targets.filter((t) => b[t] !== undefined).length === 1, {
-    error: `a binding names exactly one target: ${list} (e.g. \`{ d1: main }\`)`,
+    error: `a binding names exactly one target: ${list} (e.g. \`{ d1: main }\`, \`{ ai: true }\`, \`{ rateLimit: { namespaceId: "1001", limit: 100, period: 60 } }\`)`,
   });
   for (const k of kinds)
     for (const c of k.config.companions ?? [])
       schema = schema.refine((b: Record<string, unknown>) => b[c] === undefined || b[k.config.target] !== undefined, { error: `\`${c}\` only goes with \`${k.config.target}\``, path: [c] });
-  return schema as unknown as z.ZodType<{ [K in keyof TargetShape]?: string }>;
+  return schema as unknown as z.ZodType<DeclaredBinding>;
 }

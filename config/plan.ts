@@ -6,6 +6,7 @@
 import { planBinding, type PlannedBinding } from "./bindingKinds";
 import { topologicalOrder, deployEdges, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
+import { hyperdriveName, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
 
@@ -62,6 +63,16 @@ export interface PlannedKvNamespace {
   key: string;
   /** Namespace title, `<app>-<key><suffix>`. */
   title: string;
+  importId?: string;
+}
+
+export interface PlannedHyperdrive {
+  key: string;
+  /** Its physical name (the `name` template, or `<app>-<key><suffix>`). */
+  name: string;
+  /** The system secret holding the origin's connection string (when not adopted). */
+  connectionStringSecret?: string;
+  /** The id of the existing configuration this stack adopts: bound by id, not managed. */
   importId?: string;
 }
 
@@ -133,6 +144,7 @@ export interface Plan {
   queues: PlannedQueue[];
   r2Buckets: PlannedR2Bucket[];
   secrets: PlannedSecret[];
+  hyperdrives: PlannedHyperdrive[];
   /** Workers in deploy order: a service target always comes before its callers. */
   workers: PlannedWorker[];
 }
@@ -168,9 +180,20 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     ...(b.jurisdiction ? { jurisdiction: b.jurisdiction } : {}),
     adopt: imported(settings.imports?.r2Buckets, key),
   }));
-  const secrets: PlannedSecret[] = sortedEntries(system.secrets).map(([secretName, s]) =>
+  // A secret only hyperdrives this stack adopts use is not needed (nor set) here.
+  const notNeeded = secretsOnlyForAdoptedHyperdrives({ system, settings });
+  const secrets: PlannedSecret[] = sortedEntries(system.secrets).filter(([secretName]) => !notNeeded.has(secretName)).map(([secretName, s]) =>
     s.generate ? { name: secretName, source: "generate", length: s.generate.length, rotation: s.generate.rotation } : { name: secretName, source: "config" },
   );
+
+  const hyperdrives: PlannedHyperdrive[] = sortedEntries(system.hyperdrives).map(([key, h]) => {
+    const importId = imported(settings.imports?.hyperdrives, key) ? settings.imports!.hyperdrives![key]! : undefined;
+    return {
+      key,
+      name: hyperdriveName(h.name, system.app, key, stack, settings.suffix),
+      ...(importId ? { importId } : h.connectionString ? { connectionStringSecret: h.connectionString } : {}),
+    };
+  });
 
   const edges = deployEdges(system);
   const wfHosts = workflowHosts(system);
@@ -240,6 +263,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     queues,
     r2Buckets,
     secrets,
+    hyperdrives,
     workers,
   };
 }

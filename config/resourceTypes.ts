@@ -11,6 +11,7 @@ export const RESOURCE_TYPE = {
   kv: "cloudflare:index/workersKvNamespace:WorkersKvNamespace",
   r2: "cloudflare:index/r2Bucket:R2Bucket",
   queue: "cloudflare:index/queue:Queue",
+  hyperdrive: "cloudflare:index/hyperdriveConfig:HyperdriveConfig",
   consumer: "cloudflare:index/queueConsumer:QueueConsumer",
   workflow: "cloudflare:index/workflow:Workflow",
   cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",

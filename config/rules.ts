@@ -10,6 +10,7 @@ import { deployEdges, findCycle, workflowHosts } from "./graph";
 import { hostFor, physicalName } from "./names";
 import { checkHostname, checkNameLength, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkMigrationHistory } from "./doMigrations";
+import { checkHyperdrives, checkSingleBindings, hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import {
   checkId, own, projectPathProblem, truncate,
   HEX32, MIGRATION_FILE, PLACEHOLDER, RESERVED_NAMES, SECRET_NAME, SECRET_VALUE, UUID,
@@ -102,15 +103,16 @@ export function checkDatabases(ctx: RuleContext): void {
 export function checkSecrets(ctx: RuleContext): void {
   const { source, stack, project, system, issues } = ctx;
   // 6. Secrets: every declared secret is used; every config secret is set, and set encrypted.
-  const usedSecrets = new Set(Object.values(system.workers).flatMap((w) => w.secrets ?? []));
+  const usedSecrets = new Set([...Object.values(system.workers).flatMap((w) => w.secrets ?? []), ...hyperdriveSecrets(system)]);
+  const notNeeded = secretsOnlyForAdoptedHyperdrives(ctx);
   const missing: string[] = [];
   for (const [name, secret] of Object.entries(system.secrets ?? {})) {
     // (Only judged when every worker parsed: an invalid worker may be the one that lists it.)
     if (!usedSecrets.has(name) && ![...system.invalid].some((k) => k.startsWith("workers."))) {
-      issues.push({ path: `system.secrets.${name}`, message: "declared but no worker lists it", hint: `add "${name}" to a worker's secrets, or remove the declaration` });
+      issues.push({ path: `system.secrets.${name}`, message: "declared but no worker lists it (nor a hyperdrive as its connectionString)", hint: `add "${name}" to a worker's secrets, or remove the declaration` });
       continue;
     }
-    if (secret.from !== "config") continue;
+    if (secret.from !== "config" || notNeeded.has(name)) continue;
     const value = source.lookup(name);
     if (value === undefined || value.value === "") missing.push(name);
     else if (Buffer.byteLength(value.value, "utf8") > LIMITS.envVarBytes)
@@ -222,7 +224,8 @@ export function checkWorkers(ctx: RuleContext): void {
       if (!own(system.secrets, name) && !system.invalid.has(`secrets.${name}`))
         issues.push({ path: `${at}.secrets`, message: `secret ${name} is not declared`, hint: `declare it under system.secrets: ${name}: { from: config } or { generate: { length: 32 } }` });
     }
-    for (const [name, binding] of Object.entries(worker.bindings ?? {})) {
+    // (Targets that name a key or a class are strings; the kinds with `true` or object targets are checked by the schema.)
+    for (const [name, binding] of Object.entries(worker.bindings ?? {}) as [string, Readonly<Record<string, string | undefined>>][]) {
       claim(name, "bindings");
       const path = `${at}.bindings.${name}`;
       // A target that names a key of a system collection: declared there (the kind says which).
@@ -322,7 +325,7 @@ export function checkAccountLimits(ctx: RuleContext): void {
 }
 
 /** The rules, in the order their problems are listed. */
-export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkWorkers, checkDeployOrder, checkAccountLimits];
+export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkHyperdrives, checkWorkers, checkSingleBindings, checkDeployOrder, checkAccountLimits];
 
 /** Cloudflare's name limits for the resources the system declares (their derived names). */
 export function checkResourceLimits(system: SystemConfig, suffix: string, issues: ConfigIssue[]): void {

@@ -187,6 +187,26 @@ export const r2BucketSchema = z.strictObject({
   jurisdiction: z.enum(["eu", "fedramp"]).optional(),
 });
 
+/**
+ * A Hyperdrive configuration (`cloudflare.HyperdriveConfig`): a connection pool in front of a
+ * Postgres or MySQL database. Its origin comes from a secret connection string, so the password
+ * is only ever in Pulumi secrets; a stack may adopt an existing one by id instead
+ * (`imports.hyperdrives`).
+ */
+export const hyperdriveSchema = z.strictObject({
+  /**
+   * Its physical name, a template with `{app}`, `{key}`, `{stack}` and `{suffix}`.
+   * @default "{app}-{key}{suffix}"
+   */
+  name: z.string().regex(/^[A-Za-z0-9_{}-]{1,64}$/, { error: "must be letters, digits, '_', '-' and the placeholders {app}, {key}, {stack}, {suffix}" }).optional(),
+  /**
+   * The system secret (`{ from: config }`) holding the origin's connection string,
+   * `postgres://user:password@host:5432/database` (or `mysql://`). Required on every stack that
+   * does not adopt the hyperdrive. @default none
+   */
+  connectionString: bindingName.optional(),
+});
+
 export const systemSchema = z.strictObject({
   /** Short application name: the first part of every physical name (`<app>-<key><suffix>`). */
   app: logicalKey,
@@ -209,6 +229,8 @@ export const systemSchema = z.strictObject({
   queues: z.record(logicalKey, queueSchema).optional(),
   r2Buckets: z.record(logicalKey, r2BucketSchema).optional(),
   secrets: z.record(bindingName, secretSchema).optional(),
+  /** Hyperdrive configurations, by logical key: `{ main-db: { connectionString: DATABASE_URL } }`. @default {} */
+  hyperdrives: z.record(logicalKey, hyperdriveSchema).optional(),
   workers: z.record(logicalKey, workerSchema).refine((w) => Object.keys(w).length > 0, {
     error: "declare at least one worker",
   }),
@@ -240,6 +262,8 @@ export const stackSchema = z.strictObject({
       queues: z.record(logicalKey, z.string()).optional(),
       /** bucket key → `true`: adopt the existing bucket of the derived name. */
       r2Buckets: z.record(logicalKey, z.literal(true)).optional(),
+      /** hyperdrive key → the id of an existing Hyperdrive configuration (32 hex): bound by id, not managed. */
+      hyperdrives: z.record(logicalKey, z.string()).optional(),
     })
     .optional(),
   /** Deep-merged into `system` for this stack only (objects merge, lists and values replace, null deletes). */
@@ -251,4 +275,5 @@ export type StackConfig = z.infer<typeof stackSchema>;
 export type WorkerConfig = z.infer<typeof workerSchema>;
 export type BindingConfig = z.infer<typeof bindingSchema>;
 export type SecretConfig = z.infer<typeof secretSchema>;
+export type HyperdriveConfig = z.infer<typeof hyperdriveSchema>;
 export type MigrationStepConfig = z.infer<typeof migrationStepSchema>;

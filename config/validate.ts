@@ -8,6 +8,7 @@ import { ConfigError, ConfigIssue } from "./errors";
 import { deepMerge, isPlainObject } from "./merge";
 import {
   databaseSchema,
+  hyperdriveSchema,
   kvNamespaceSchema,
   queueSchema,
   r2BucketSchema,
@@ -224,6 +225,7 @@ function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
     queues: section("queues", queueSchema),
     r2Buckets: section("r2Buckets", r2BucketSchema),
     secrets: section("secrets", secretSchema),
+    hyperdrives: section("hyperdrives", hyperdriveSchema),
     workers: lenientWorkers(obj.workers, invalid),
     ...(systemSchema.shape.plan.safeParse(obj.plan).success && obj.plan !== undefined ? { plan: obj.plan as WorkersPlan } : {}),
     invalid,

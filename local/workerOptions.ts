@@ -93,12 +93,12 @@ export function workerOptions(
 ): LocalWorker & { options: Record<string, unknown> } {
   const inputs = reveal(script.inputs) as RegisteredScriptInputs;
   const scriptName = String(inputs.scriptName);
-  const groups = Object.fromEntries(MINIFLARE_GROUPS.map((g) => [g, {}])) as unknown as MiniflareGroups;
+  const groups = { ...Object.fromEntries(MINIFLARE_GROUPS.map((g) => [g, {}])), options: {} } as unknown as MiniflareGroups;
   const types: Record<string, string> = {};
   for (const b of inputs.bindings ?? []) {
     types[b.name] = b.type;
     const kind = kindOf(b.type);
-    if (kind) kind.miniflare(b, groups, { ...context, self: scriptName });
+    if (kind) kind.miniflare(b, groups, { ...context, self: scriptName, notice });
     else notice(`binding ${b.name} (${b.type}) of ${scriptName} is not emulated locally`);
   }
   const patterns = context.routes.get(scriptName) ?? [];
@@ -117,7 +117,8 @@ export function workerOptions(
       scriptPath: path.resolve(process.cwd(), String(inputs.contentFile)),
       compatibilityDate: inputs.compatibilityDate,
       compatibilityFlags: inputs.compatibilityFlags ?? [],
-      ...groups,
+      ...Object.fromEntries(MINIFLARE_GROUPS.map((g) => [g, groups[g]])),
+      ...groups.options,
       queueConsumers: context.consumers.get(scriptName) ?? {},
       cronTriggers: context.crons.get(scriptName) ?? [],
       routes: patterns,

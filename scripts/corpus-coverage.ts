@@ -12,11 +12,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FIXTURES, environmentsOf, findConfigs, readRawConfig } from "./corpus-reference";
+import { dataset, namespaceName, rateLimit, vectorizeIndex } from "../config/bindingFields";
 
 /** Keys that do not change what is deployed, or that the program handles its own way. */
 const NEUTRAL = new Set(["name", "main", "compatibility_date", "compatibility_flags", "env", "dev", "port", "account_id", "keep_vars", "send_metrics", "secrets"]);
 /** Keys config/schema.ts can express (with the per-value rules below). */
-const DECLARABLE = new Set(["vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route"]);
+const DECLARABLE = new Set([
+  "vars", "d1_databases", "kv_namespaces", "r2_buckets", "queues", "durable_objects", "migrations", "services", "workflows", "triggers", "routes", "route",
+  // The binding kinds of config/bindingKinds.ts beyond the system's own resources (values checked below).
+  "ai", "browser", "version_metadata", "analytics_engine_datasets", "vectorize", "hyperdrive", "send_email", "ratelimits", "mtls_certificates", "dispatch_namespaces", "unsafe",
+  "ai_search_namespaces", "artifacts",
+]);
 /** How a key that cannot be declared is named in the table. */
 const LABEL: Record<string, string> = {
   analytics_engine_datasets: "Analytics Engine",
@@ -37,6 +43,7 @@ const LABEL: Record<string, string> = {
   mtls_certificates: "mTLS certificates",
   secrets_store_secrets: "Secrets Store",
   dispatch_namespaces: "dispatch namespaces",
+  artifacts: "Artifacts",
 };
 
 type Raw = Record<string, unknown> & { env?: Record<string, unknown> };
@@ -102,7 +109,23 @@ export function coverageOf(system: string): SystemCoverage {
           if (a.run_worker_first) features.add("run_worker_first");
           if (a.not_found_handling) features.add(a.not_found_handling);
         }
-        if (k === "unsafe") for (const x of (v as { bindings?: Array<{ type: string }> }).bindings ?? []) features.add(`unsafe:${x.type}`);
+        if (k === "unsafe") {
+          const u = v as { bindings?: Array<{ type: string; namespace_id?: string; simple?: { limit: number; period: number } }> } & Record<string, unknown>;
+          for (const x of u.bindings ?? []) features.add(`unsafe:${x.type}`);
+          // A rate limit given as an unsafe binding is a `rateLimit` binding; anything else is not declarable.
+          if (Object.keys(u).some((key) => key !== "bindings") || (u.bindings ?? []).some((x) => x.type !== "ratelimit")) gaps.add(LABEL.unsafe!);
+          for (const x of u.bindings ?? []) if (x.type === "ratelimit" && !rateLimit.safeParse({ namespaceId: x.namespace_id, ...x.simple }).success) gaps.add("rate limits Cloudflare refuses");
+        }
+        // The values the binding kinds check (config/bindingFields.ts): real names must pass.
+        if (k === "analytics_engine_datasets")
+          for (const x of v as Array<{ binding: string; dataset?: string }>) if (!dataset.safeParse(x.dataset ?? x.binding).success) gaps.add(`Analytics Engine dataset "${x.dataset}"`);
+        if (k === "vectorize") for (const x of v as Array<{ index_name: string }>) if (!vectorizeIndex.safeParse(x.index_name).success) gaps.add(`Vectorize index "${x.index_name}"`);
+        if (k === "ratelimits")
+          for (const x of v as Array<{ namespace_id: string; simple: { limit: number; period: number } }>)
+            if (!rateLimit.safeParse({ namespaceId: x.namespace_id, ...x.simple }).success) gaps.add("rate limits Cloudflare refuses");
+        if (k === "ai_search_namespaces" || k === "artifacts")
+          for (const x of v as Array<{ namespace: string }>) if (!namespaceName.safeParse(x.namespace).success) gaps.add(`${LABEL[k]} namespace "${x.namespace}"`);
+        if (k === "dispatch_namespaces" && (v as Array<{ outbound?: unknown }>).some((x) => x.outbound)) gaps.add("dispatch namespace outbound workers");
       }
     }
     if (gaps.size === 0) declarable++;

@@ -27,7 +27,7 @@ describe("reference stacks under the mock runtime", () => {
     const count = (ev: Evaluation) =>
       Object.fromEntries(Object.entries(TYPES).map(([k, t]) => [k, ofType(ev, t).length]));
     // commands: migrations, Telegram webhook; none of the kinds the reference system does not declare
-    const expected = { d1: 1, kv: 1, script: 2, dns: 2, route: 2, command: 2, password: 2, r2: 0, queue: 0, consumer: 0, workflow: 0, cron: 0, customDomain: 0 };
+    const expected = { d1: 1, kv: 1, script: 2, dns: 2, route: 2, command: 2, password: 2, r2: 0, queue: 0, consumer: 0, workflow: 0, cron: 0, customDomain: 0, hyperdrive: 0 };
     assert.deepEqual(count(staging), expected);
     assert.deepEqual(count(production), expected);
   });

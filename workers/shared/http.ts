@@ -67,6 +67,35 @@ export async function checkBinding(env: Record<string, unknown>, name: string, t
       case "json":
         if (typeof value !== "object") throw new Error("not a JSON object");
         break;
+      case "ai":
+      case "vectorize":
+      case "aiSearch":
+      case "artifacts":
+        // Cloudflare-only services (a 501 stand-in locally): present is all that can be asked for free.
+        if (typeof value !== "object") throw new Error(`not a ${type} binding`);
+        break;
+      case "browser":
+      case "mtls":
+        if (typeof (value as Fetcher).fetch !== "function") throw new Error(`not a ${type} binding`);
+        break;
+      case "dispatch":
+        if (typeof (value as DispatchNamespace).get !== "function") throw new Error("not a dispatch namespace");
+        break;
+      case "version":
+        if (typeof (value as WorkerVersionMetadata).id !== "string") throw new Error("not version metadata");
+        break;
+      case "analytics":
+        if (typeof (value as AnalyticsEngineDataset).writeDataPoint !== "function") throw new Error("not an Analytics Engine dataset");
+        break;
+      case "hyperdrive":
+        if (typeof (value as Hyperdrive).connectionString !== "string") throw new Error("not a Hyperdrive binding");
+        break;
+      case "email":
+        if (typeof (value as SendEmail).send !== "function") throw new Error("not a send_email binding");
+        break;
+      case "ratelimit":
+        if (typeof (value as RateLimit).limit !== "function") throw new Error("not a rate limit binding");
+        break;
       case "var":
       case "secret":
         if (typeof value !== "string") throw new Error("not a string");
