@@ -427,7 +427,6 @@ function hyperdriveKey(b: { binding: string; id: string }, ctx: Ctx, at: string)
   ctx.build.system.hyperdrives[key] ??= {};
   if (HEX32.test(b.id)) ctx.build.imports.hyperdrives[key] = b.id;
   else ctx.report("untranslated", `${at}.id`, `"${b.id}" is not a Hyperdrive id: not adopted`);
-  ctx.build.find.push({ what: `the name of Hyperdrive config ${b.id} (hyperdrives.${key})`, command: `wrangler hyperdrive get ${b.id}` });
   return key;
 }
 
@@ -486,7 +485,9 @@ export const TRANSLATORS: { keys: string[]; run(ctx: Ctx): void }[] = [
   },
   { keys: ["ratelimits"], run: simpleBindings<NonNullable<WranglerEnv["ratelimits"]>[number]>("ratelimits", "rateLimit", (b) => b.name, (b) => ({ namespaceId: b.namespace_id, limit: b.simple.limit, period: b.simple.period })) },
   { keys: ["mtls_certificates"], run: simpleBindings<{ binding: string; certificate_id: string }>("mtls_certificates", "mtlsCertificate", (b) => b.binding, (b) => b.certificate_id) },
-  { keys: ["dispatch_namespaces"], run: simpleBindings<{ binding: string; namespace: string }>("dispatch_namespaces", "dispatchNamespace", (b) => b.binding, (b) => b.namespace) },
+  { keys: ["ai_search_namespaces"], run: simpleBindings<{ binding: string; namespace: string }>("ai_search_namespaces", "aiSearchNamespace", (b) => b.binding, (b) => b.namespace) },
+  { keys: ["artifacts"], run: simpleBindings<{ binding: string; namespace: string }>("artifacts", "artifacts", (b) => b.binding, (b) => b.namespace) },
+  { keys: ["dispatch_namespaces"], run: simpleBindings<{ binding: string; namespace: string; outbound?: unknown }>("dispatch_namespaces", "dispatchNamespace", (b) => b.binding, (b, ctx, at) => (b.outbound ? void ctx.report("untranslated", `${at}.outbound`, "an outbound worker of a dispatch namespace is not declared by workers-stack") : b.namespace)) },
 ];
 
 const HANDLED = new Set(TRANSLATORS.flatMap((t) => t.keys));

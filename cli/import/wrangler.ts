@@ -67,6 +67,8 @@ export interface WranglerEnv {
   ratelimits?: { name: string; namespace_id: string; simple: { limit: number; period: number } }[];
   mtls_certificates?: { binding: string; certificate_id: string }[];
   dispatch_namespaces?: { binding: string; namespace: string }[];
+  ai_search_namespaces?: { binding: string; namespace: string }[];
+  artifacts?: { binding: string; namespace: string }[];
   [key: string]: unknown;
 }
 

@@ -71,6 +71,14 @@ export function asWranglerBinding(b: Record<string, unknown>, resources: Registe
       if (b.allowedSenderAddresses) value += ` - senders: ${(b.allowedSenderAddresses as string[]).join(", ")}`;
       return of("Send Email", value);
     }
+    case "ai_search_namespace":
+      return of("AI Search Namespace", str(b.namespace));
+    case "artifacts":
+      return of("Artifacts", str(b.namespace));
+    case "mtls_certificate":
+      return of("mTLS Certificate", str(b.certificateId));
+    case "dispatch_namespace":
+      return of("Dispatch Namespace", str(b.namespace));
     default:
       return of(`<provider binding type ${str(b.type)}>`, null);
   }
