@@ -20,7 +20,7 @@ function main(): void {
   const args = process.argv.slice(2);
   const at = args.indexOf("--top-level-stack");
   const top = at >= 0 ? args[at + 1]! : "default";
-  const wanted = args.filter((a, i) => !a.startsWith("--") && i !== at + 1);
+  const wanted = args.filter((a, i) => !a.startsWith("--") && (at < 0 || i !== at + 1));
   const systems = fs.readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   for (const system of wanted.length ? wanted : systems) {
     if (!systems.includes(system)) throw new Error(`no such system under tests/fixtures/wrangler: ${system}`);

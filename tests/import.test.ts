@@ -8,13 +8,14 @@
  * and listed, not compared; everything compared must match exactly.
  */
 import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { common, overridesFor } from "../cli/import/factor";
 import { importWrangler, ImportResult } from "../cli/import/importer";
-import type { Line } from "../cli/import/model";
+import { has, type Line } from "../cli/import/model";
 import { writeProject } from "../cli/import/project";
 import { readWranglerConfig } from "../cli/import/wrangler";
 import { deepMerge } from "../config/merge";
@@ -42,9 +43,19 @@ function importSystem(systemDir: string, topLevelStack = "top"): { dir: string; 
   return { dir, result, configs };
 }
 
+/**
+ * The imported project's stack under mocks, with what a user sets per stack: the account and zone
+ * ids (and, where the schema has them, a zone id for every further zone) and each secret.
+ */
 function evaluateImported(dir: string, result: ImportResult, stack: string): Promise<Evaluation> {
   const secrets = Object.fromEntries(result.todo[stack]!.secrets.map((n) => [n, `test-${n.toLowerCase()}`]));
-  return evaluateStack({ root: dir, stack, secrets, plain: { ...TEST_IDS } });
+  const plain: Record<string, string> = { ...TEST_IDS };
+  const zones = [result.system.zone, ...((result.system.zones as string[] | undefined) ?? [])].filter((z): z is string => typeof z === "string");
+  if (has.stack("zoneIds") && zones.length > 1) {
+    const zoneIds = Object.fromEntries(zones.map((z, i) => [z, crypto.createHash("md5").update(`${i}${z}`).digest("hex")]));
+    plain[`${result.app}:stack`] = JSON.stringify({ ...result.stackSettings[stack], zoneIds });
+  }
+  return evaluateStack({ root: dir, stack, secrets, plain });
 }
 
 /** `workers-stack import <args>` run as a user runs it, in `cwd` (asynchronously: see README "Tests"). */
@@ -123,7 +134,7 @@ describe("workers-stack import: equivalence with wrangler deploy --dry-run", fun
                 continue;
               }
               const got = registeredBindings(script, ev.resources);
-              const want = sortedBindings(ref.bindings);
+              const want = sortedBindings(ref.bindings, e.config);
               try {
                 assert.deepEqual(got, want);
                 assert.deepEqual(registeredDeployment(script, ev.resources), expectedDeployment(e.config!));

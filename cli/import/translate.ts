@@ -430,6 +430,23 @@ function hyperdriveKey(b: { binding: string; id: string }, ctx: Ctx, at: string)
   return key;
 }
 
+/**
+ * `unsafe.bindings` of type `ratelimit` are what `ratelimits` became (the same binding in the
+ * upload): translated as rate limits. Any other unsafe binding or field has no equivalent.
+ */
+function translateUnsafe(ctx: Ctx): void {
+  const u = ctx.cfg.unsafe as { bindings?: Record<string, unknown>[]; [k: string]: unknown } | undefined;
+  if (!u || !nonEmpty(u)) return;
+  for (const key of Object.keys(u)) if (key !== "bindings" && nonEmpty(u[key])) ctx.report("untranslated", `unsafe.${key}`, "no equivalent in workers-stack");
+  (u.bindings ?? []).forEach((b, i) => {
+    const at = `unsafe.bindings[${i}]`;
+    const simple = b.simple as { limit?: unknown; period?: unknown } | undefined;
+    if (b.type !== "ratelimit" || typeof b.namespace_id !== "string" || !simple) return ctx.report("untranslated", at, `an unsafe binding of type "${String(b.type)}": no equivalent in workers-stack`);
+    if (needs(ctx, has.binding("rateLimit"), at, "bindings: { rateLimit: ... }"))
+      bindings(ctx)[String(b.name)] = { rateLimit: { namespaceId: b.namespace_id, limit: simple.limit, period: simple.period } };
+  });
+}
+
 // --- keys with nothing to deploy ------------------------------------------------------------------
 
 const LOCAL_ONLY: Record<string, string> = {
@@ -487,6 +504,7 @@ export const TRANSLATORS: { keys: string[]; run(ctx: Ctx): void }[] = [
   { keys: ["mtls_certificates"], run: simpleBindings<{ binding: string; certificate_id: string }>("mtls_certificates", "mtlsCertificate", (b) => b.binding, (b) => b.certificate_id) },
   { keys: ["ai_search_namespaces"], run: simpleBindings<{ binding: string; namespace: string }>("ai_search_namespaces", "aiSearchNamespace", (b) => b.binding, (b) => b.namespace) },
   { keys: ["artifacts"], run: simpleBindings<{ binding: string; namespace: string }>("artifacts", "artifacts", (b) => b.binding, (b) => b.namespace) },
+  { keys: ["unsafe"], run: translateUnsafe },
   { keys: ["dispatch_namespaces"], run: simpleBindings<{ binding: string; namespace: string; outbound?: unknown }>("dispatch_namespaces", "dispatchNamespace", (b) => b.binding, (b, ctx, at) => (b.outbound ? void ctx.report("untranslated", `${at}.outbound`, "an outbound worker of a dispatch namespace is not declared by workers-stack") : b.namespace)) },
 ];
 

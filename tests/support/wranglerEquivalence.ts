@@ -92,8 +92,19 @@ export function registeredBindings(script: RegisteredResource, resources: Regist
   return list.map((b) => asWranglerBinding(b, resources)).filter((b): b is Binding => b !== undefined).sort(byName);
 }
 
-export function sortedBindings(list: Binding[]): Binding[] {
-  return [...list].sort(byName);
+/**
+ * wrangler's table for one env, sorted by name. An `unsafe` binding of type `ratelimit` (shown as
+ * "Unsafe Metadata") goes into the upload exactly as a `ratelimits` entry does: it is compared as
+ * the rate limit it is, with its limit and period from wrangler's resolved config.
+ */
+export function sortedBindings(list: Binding[], cfg?: WranglerEnv): Binding[] {
+  const unsafe = ((cfg?.unsafe as { bindings?: { name: string; type: string; simple?: { limit: number; period: number } }[] } | undefined)?.bindings ?? []);
+  return list
+    .map((b) => {
+      const u = b.kind === "Unsafe Metadata" && b.target === "ratelimit" ? unsafe.find((x) => x.name === b.name && x.type === "ratelimit" && x.simple) : undefined;
+      return u ? { name: b.name, kind: "Rate Limit", target: `${u.simple!.limit} requests/${u.simple!.period}s` } : b;
+    })
+    .sort(byName);
 }
 
 type Step = NonNullable<WranglerEnv["migrations"]>[number];
