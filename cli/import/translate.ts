@@ -9,58 +9,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { workerSchema } from "../../config/schema";
 import { PLACEHOLDER, SECRET_NAME, SECRET_VALUE } from "../../config/validate";
-import { has, Keys, Line, nameTemplate, Obj, StackBuild, withoutStack } from "./model";
+import { bindings, Ctx, needs, nonEmpty, rel, setName } from "./context";
+import { has, Obj, withoutStack } from "./model";
+import { hyperdriveKey, simpleBindings, translateUnsafe } from "./translateBindings";
+import { translateD1, translateKv, translateQueues, translateR2 } from "./translateStorage";
 import type { WranglerEnv, WranglerRoute } from "./wrangler";
 
-/** Everything a translator sees and writes for one worker on one stack. */
-export interface Ctx {
-  /** The config file as given (for messages). */
-  file: string;
-  /** "" is the top level. */
-  env: string;
-  stack: string;
-  key: string;
-  cfg: WranglerEnv;
-  /** The keys written for this environment (the top level's and the env block's). */
-  written: Set<string>;
-  /** Folder of the config file (wrangler resolves its relative paths against it). */
-  configDir: string;
-  /** The output folder: paths in the declaration are relative to it. */
-  out: string;
-  worker: Obj;
-  build: StackBuild;
-  keys: Record<"databases" | "kvNamespaces" | "queues" | "r2Buckets" | "hyperdrives" | "workflows", Keys>;
-  /** The worker key of a script name on this stack, when it is one of the imported workers. */
-  workerOfScript(script: string): string | undefined;
-  /** Classes each imported worker hosts on this stack (after its migrations). */
-  hostedClasses(worker: string): Set<string> | undefined;
-  report(level: Line["level"], key: string, why: string): void;
-  /** Set by a translator when the worker cannot be declared on this stack at all (it is left out, said why). */
-  omit?: string;
-}
-
-/** The path of `abs` relative to the output folder, with `/` separators. */
-export function rel(ctx: Ctx, abs: string): string {
-  const r = path.relative(ctx.out, abs).split(path.sep).join("/");
-  return r === "" ? "." : r;
-}
-
-function bindings(ctx: Ctx): Obj {
-  return ((ctx.worker.bindings as Obj | undefined) ??= {});
-}
-
-/** "not translated yet" when the spec key is missing; true when it can be written. */
-function needs(ctx: Ctx, ok: boolean, key: string, specKey: string): boolean {
-  if (!ok) ctx.report("later", key, `not translated yet: needs \`${specKey}\` (being added to workers-stack)`);
-  return ok;
-}
-
-const nonEmpty = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && !(typeof v === "object" && !Array.isArray(v) && Object.keys(v as object).length === 0);
-
-/** A physical name: a `name` template where the schema has the key; otherwise reported. */
-function setName(ctx: Ctx, target: Obj, name: string, key: string, specKey: string, ok: boolean): void {
-  if (needs(ctx, ok, key, specKey)) target.name = nameTemplate(name, ctx.stack);
-}
+export type { Ctx } from "./context";
 
 // --- the worker itself -------------------------------------------------------------------------
 
@@ -144,100 +99,6 @@ function translateSecrets(ctx: Ctx): void {
   // A name the config gives as a var is a var when deployed (.dev.vars only overrides it locally).
   const secrets = [...new Set([...((ctx.worker.secrets as string[] | undefined) ?? []), ...[...names].filter((n) => !Object.hasOwn(vars, n))])].sort();
   if (secrets.length) ctx.worker.secrets = secrets;
-}
-
-// --- storage ----------------------------------------------------------------------------------
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const HEX32 = /^[0-9a-f]{32}$/;
-
-function translateD1(ctx: Ctx): void {
-  (ctx.cfg.d1_databases ?? []).forEach((d, i) => {
-    const at = `d1_databases[${i}]`;
-    const name = d.database_name;
-    if (!name && !d.database_id) return ctx.report("error", at, `binding ${d.binding} names no database (database_name or database_id)`);
-    const key = ctx.keys.databases.key(`d1:${d.database_id ?? name}`, [withoutStack(name ?? d.binding, ctx.stack), d.binding, name ?? d.binding]);
-    const db = (ctx.build.system.databases[key] ??= {});
-    if (name) setName(ctx, db, name, `${at}.database_name`, `databases.${key}.name`, has.system("databases", "*", "name"));
-    else ctx.report("untranslated", `${at}.database_name`, "no database_name: the name of the adopted database is not known");
-    const dir = path.resolve(ctx.configDir, d.migrations_dir ?? "migrations");
-    if (fs.existsSync(dir) && fs.statSync(dir).isDirectory() && fs.readdirSync(dir).some((f) => f.endsWith(".sql"))) {
-      const migrations = rel(ctx, dir);
-      if (db.migrations !== undefined && db.migrations !== migrations)
-        ctx.report("untranslated", `${at}.migrations_dir`, `database ${name} already has migrations ${String(db.migrations)} from another worker; ${migrations} is not used`);
-      else db.migrations = migrations;
-    }
-    if (d.database_id && UUID.test(d.database_id)) ctx.build.imports.databases[key] = d.database_id;
-    else if (d.database_id) ctx.report("untranslated", `${at}.database_id`, `"${d.database_id}" is not a D1 database id (a UUID): not adopted`);
-    else ctx.report("todo", `${at}.database_id`, `no id: adopt the existing database with imports.databases.${key} (wrangler d1 info ${name})`);
-    if (d.preview_database_id) ctx.report("note", `${at}.preview_database_id`, "used by `wrangler dev --remote` only: not translated");
-    bindings(ctx)[d.binding] = { d1: key };
-  });
-}
-
-function translateKv(ctx: Ctx): void {
-  (ctx.cfg.kv_namespaces ?? []).forEach((kv, i) => {
-    const at = `kv_namespaces[${i}]`;
-    if (!kv.id) return ctx.report("untranslated", at, `binding ${kv.binding} has no id (wrangler would create the namespace): not adopted`);
-    const key = ctx.keys.kvNamespaces.key(`kv:${kv.id}`, [kv.binding, `${ctx.key}-${kv.binding}`]);
-    ctx.build.system.kvNamespaces[key] ??= {};
-    if (!HEX32.test(kv.id)) return ctx.report("untranslated", `${at}.id`, `"${kv.id}" is not a KV namespace id (32 hex characters): not adopted`);
-    ctx.build.imports.kvNamespaces[key] = kv.id;
-    ctx.build.find.push({ what: `the title of KV namespace ${kv.id} (kvNamespaces.${key}${has.system("kvNamespaces", "*", "name") ? ".name" : ""}; an import with another title shows it as an update)`, command: `wrangler kv namespace list` });
-    bindings(ctx)[kv.binding] = { kv: key };
-  });
-}
-
-function translateR2(ctx: Ctx): void {
-  (ctx.cfg.r2_buckets ?? []).forEach((b, i) => {
-    const at = `r2_buckets[${i}]`;
-    if (!b.bucket_name) return ctx.report("untranslated", at, `binding ${b.binding} has no bucket_name`);
-    const key = ctx.keys.r2Buckets.key(`r2:${b.bucket_name}:${b.jurisdiction ?? ""}`, [withoutStack(b.bucket_name, ctx.stack), b.binding, b.bucket_name]);
-    const bucket = (ctx.build.system.r2Buckets[key] ??= {});
-    setName(ctx, bucket, b.bucket_name, `${at}.bucket_name`, `r2Buckets.${key}.name`, has.system("r2Buckets", "*", "name"));
-    if (b.jurisdiction) bucket.jurisdiction = b.jurisdiction;
-    ctx.build.imports.r2Buckets[key] = true;
-    bindings(ctx)[b.binding] = { r2: key };
-  });
-}
-
-/** The queue key of a queue name on this stack (declared once, with its name). */
-function queueKey(ctx: Ctx, name: string, at: string): string {
-  const key = ctx.keys.queues.key(`queue:${name}`, [withoutStack(name, ctx.stack), name]);
-  if (!ctx.build.system.queues[key]) {
-    const q: Obj = (ctx.build.system.queues[key] = {});
-    setName(ctx, q, name, at, `queues.${key}.name`, has.system("queues", "*", "name"));
-    ctx.build.find.push({ what: `the id of queue ${name} (imports.queues.${key})`, command: `wrangler queues info ${name}` });
-  }
-  return key;
-}
-
-function translateQueues(ctx: Ctx): void {
-  (ctx.cfg.queues?.producers ?? []).forEach((p, i) => {
-    const at = `queues.producers[${i}]`;
-    bindings(ctx)[p.binding] = { queue: queueKey(ctx, p.queue, `${at}.queue`) };
-    if (p.delivery_delay) ctx.report("untranslated", `${at}.delivery_delay`, "no equivalent in workers-stack");
-  });
-  const consumers = (ctx.cfg.queues?.consumers ?? []).map((c, i) => {
-    const at = `queues.consumers[${i}]`;
-    if (c.type && c.type !== "worker") ctx.report("untranslated", `${at}.type`, `"${c.type}" consumers are not declared by workers-stack`);
-    if (c.visibility_timeout_ms !== undefined) ctx.report("untranslated", `${at}.visibility_timeout_ms`, "no equivalent in workers-stack");
-    const key = queueKey(ctx, c.queue, `${at}.queue`);
-    if (c.dead_letter_queue) {
-      const dlq = queueKey(ctx, c.dead_letter_queue, `${at}.dead_letter_queue`);
-      const q = ctx.build.system.queues[key]!;
-      if (q.deadLetterQueue !== undefined && q.deadLetterQueue !== dlq) ctx.report("untranslated", `${at}.dead_letter_queue`, `queue ${c.queue} already sends to another dead-letter queue`);
-      else q.deadLetterQueue = dlq;
-    }
-    const out: Obj = { queue: key };
-    if (c.max_batch_size !== undefined) out.batchSize = c.max_batch_size;
-    if (c.max_batch_timeout !== undefined) out.maxWaitTimeMs = Math.round(c.max_batch_timeout * 1000);
-    if (c.max_retries !== undefined) out.maxRetries = c.max_retries;
-    if (c.retry_delay !== undefined) out.retryDelay = c.retry_delay;
-    if (c.max_concurrency !== undefined && c.max_concurrency !== null) out.maxConcurrency = c.max_concurrency;
-    return out;
-  });
-  if (consumers.length) ctx.worker.consumers = consumers;
 }
 
 // --- Durable Objects, services, workflows --------------------------------------------------------
@@ -404,47 +265,6 @@ function translateAssets(ctx: Ctx): void {
   if (a.not_found_handling) out.notFoundHandling = a.not_found_handling;
   if (a.run_worker_first !== undefined) out.runWorkerFirst = a.run_worker_first;
   ctx.worker.assets = out;
-}
-
-// --- other bindings ---------------------------------------------------------------------------------
-
-/** A list of bindings of one kind, each `{ <target>: value }`. */
-function simpleBindings<T>(wranglerKey: keyof WranglerEnv & string, target: string, nameOf: (b: T) => string, value: (b: T, ctx: Ctx, at: string) => unknown) {
-  return (ctx: Ctx): void => {
-    const raw = ctx.cfg[wranglerKey] as T | T[] | undefined;
-    const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-    if (!list.length || !needs(ctx, has.binding(target), wranglerKey, `bindings: { ${target}: ... }`)) return;
-    list.forEach((b, i) => {
-      const v = value(b, ctx, Array.isArray(raw) ? `${wranglerKey}[${i}]` : wranglerKey);
-      if (v !== undefined) bindings(ctx)[nameOf(b)] = { [target]: v };
-    });
-  };
-}
-
-function hyperdriveKey(b: { binding: string; id: string }, ctx: Ctx, at: string): string | undefined {
-  if (!has.system("hyperdrives")) return void needs(ctx, false, at, "hyperdrives");
-  const key = ctx.keys.hyperdrives.key(`hyperdrive:${b.id}`, [b.binding, `${ctx.key}-${b.binding}`]);
-  ctx.build.system.hyperdrives[key] ??= {};
-  if (HEX32.test(b.id)) ctx.build.imports.hyperdrives[key] = b.id;
-  else ctx.report("untranslated", `${at}.id`, `"${b.id}" is not a Hyperdrive id: not adopted`);
-  return key;
-}
-
-/**
- * `unsafe.bindings` of type `ratelimit` are what `ratelimits` became (the same binding in the
- * upload): translated as rate limits. Any other unsafe binding or field has no equivalent.
- */
-function translateUnsafe(ctx: Ctx): void {
-  const u = ctx.cfg.unsafe as { bindings?: Record<string, unknown>[]; [k: string]: unknown } | undefined;
-  if (!u || !nonEmpty(u)) return;
-  for (const key of Object.keys(u)) if (key !== "bindings" && nonEmpty(u[key])) ctx.report("untranslated", `unsafe.${key}`, "no equivalent in workers-stack");
-  (u.bindings ?? []).forEach((b, i) => {
-    const at = `unsafe.bindings[${i}]`;
-    const simple = b.simple as { limit?: unknown; period?: unknown } | undefined;
-    if (b.type !== "ratelimit" || typeof b.namespace_id !== "string" || !simple) return ctx.report("untranslated", at, `an unsafe binding of type "${String(b.type)}": no equivalent in workers-stack`);
-    if (needs(ctx, has.binding("rateLimit"), at, "bindings: { rateLimit: ... }"))
-      bindings(ctx)[String(b.name)] = { rateLimit: { namespaceId: b.namespace_id, limit: simple.limit, period: simple.period } };
-  });
 }
 
 // --- keys with nothing to deploy ------------------------------------------------------------------
