@@ -46,7 +46,7 @@ export function projectFiles(r: ImportResult): Record<string, string> {
   files["index.ts"] = 'import { main } from "workers-stack";\n\nexport = main();\n';
   files["tsconfig.json"] =
     JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true }, files: ["index.ts"] }, null, 2) + "\n";
-  files[".gitignore"] = "node_modules/\n.workers-stack/\n.dev.vars*\n";
+  files[".gitignore"] = "node_modules/\n.workers-stack/\n.dev.vars\n.dev.vars.*\n!.dev.vars.example\n";
   return files;
 }
 
