@@ -47,7 +47,8 @@ function parseArgs(argv) {
   if (args.remote && args["persist-to"]) throw new Error("--persist-to only goes with --local");
   // The values go to wrangler as separate arguments (never through a shell); still, each must
   // be what it claims to be, so a crafted value cannot pass for an option or another name.
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(args.database)) throw new Error(`--database "${args.database}" is not a D1 database name (lowercase letters, digits, '-')`);
+  // The D1 name rule of config/limits.ts (NAME_RULES.d1): lowercase letters, digits, '-', '_'.
+  if (!/^[a-z0-9_][a-z0-9_-]{0,62}$/.test(args.database)) throw new Error(`--database "${args.database}" is not a D1 database name (lowercase letters, digits, '-', '_')`);
   if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(args.id)) throw new Error(`--id "${args.id}" is not a D1 database id`);
   for (const key of ["migrations", "persist-to"]) {
     const value = args[key];
@@ -195,7 +196,8 @@ function failureReport(opts, stdout, stderr) {
   /** @type {{ name: string, ok: boolean }[]} */
   const rows = [];
   for (const line of out.split("\n")) {
-    const m = /^│\s*(\S+\.sql)\s*│\s*(.*?)\s*│\s*$/.exec(line);
+    // Any name wrangler applies (config/migrationFiles.ts), spaces included.
+    const m = /^│\s*(.+?\.sql)\s*│\s*(.*?)\s*│\s*$/.exec(line);
     if (m) rows.push({ name: /** @type {string} */ (m[1]), ok: /** @type {string} */ (m[2]).includes("✅") });
   }
   const failed = rows.find((r) => !r.ok);

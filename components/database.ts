@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { isMigrationFile } from "../config/migrationFiles";
 import { MIGRATE_REMOTE, migrateInterpreter, relativeToCwd } from "./commands";
 import { statefulOptions } from "./stateful";
 
@@ -25,6 +26,13 @@ export interface DatabaseArgs {
    * @default create a new database
    */
   importId?: string;
+  /**
+   * D1 read replication mode. Sent only when given: without it the database keeps the mode it
+   * has on Cloudflare (the provider's `readReplication` is optional and computed, so leaving it
+   * out shows no diff and never resets a setting made elsewhere).
+   * @default not managed
+   */
+  readReplication?: "auto" | "disabled";
   /** Protect the database against deletion. @default false */
   protect?: boolean;
   /**
@@ -59,10 +67,10 @@ export class Database extends pulumi.ComponentResource {
     super("workers-stack:index:Database", name, {}, opts);
     this.databaseName = args.name;
 
-    // Read replication is set explicitly: left unset, `pulumi refresh` reports drift.
+    // Read replication only when declared: sending a fixed mode would undo a dashboard setting.
     this.database = new cloudflare.D1Database(
       name,
-      { accountId: args.accountId, name: args.name, readReplication: { mode: "disabled" } },
+      { accountId: args.accountId, name: args.name, ...(args.readReplication ? { readReplication: { mode: args.readReplication } } : {}) },
       statefulOptions(this, args.accountId, args.protect, args.importId),
     );
     this.id = this.database.id;
@@ -94,7 +102,8 @@ export class Database extends pulumi.ComponentResource {
 /** sha256 over every .sql file of a folder: its name and its bytes, in name order. */
 export function migrationsHash(dir: string): string {
   const hash = createHash("sha256");
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+  // The files wrangler applies (dot files are not migrations), in name order.
+  for (const file of fs.readdirSync(dir).filter(isMigrationFile).sort()) {
     hash.update(file).update("\0").update(fs.readFileSync(path.join(dir, file))).update("\0");
   }
   return hash.digest("hex");

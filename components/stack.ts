@@ -39,6 +39,10 @@ export interface StackArgs {
 export interface StackOutputs {
   stack: string;
   version: string;
+  /** The value of the injected environment var (`environment`, default the stack name). */
+  environment: string;
+  /** The injected vars' names, or false where switched off (what `/health` checks read). */
+  injectedVars: { environment: string | false; version: string | false };
   workers: Record<string, { scriptName: pulumi.Output<string>; urls: string[] }>;
   databases: Record<string, { name: string; id: pulumi.Output<string>; migrationsHash?: string }>;
   kvNamespaces: Record<string, { title: string; id: pulumi.Output<string> }>;
@@ -100,6 +104,7 @@ export class Stack extends pulumi.ComponentResource {
           projectRoot,
           protect: plan.protect,
           ...(db.migrationsDir ? { migrationsDir: db.migrationsDir } : {}),
+          ...(db.readReplication ? { readReplication: db.readReplication } : {}),
           ...(db.importId ? { importId: db.importId } : {}),
           ...(args.apiToken ? { apiToken: args.apiToken } : {}),
         },
@@ -221,6 +226,8 @@ export class Stack extends pulumi.ComponentResource {
     return {
       stack: plan.stack,
       version: plan.version,
+      environment: plan.environment,
+      injectedVars: plan.injectedVars,
       workers: Object.fromEntries(
         plan.workers.map((w) => [w.key, { scriptName: this.workers[w.key]!.scriptName, urls: this.hostnames[w.key]!.map((h) => h.url) }]),
       ),

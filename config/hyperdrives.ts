@@ -8,14 +8,6 @@ import { checkId, HEX32, own, type LenientSystem } from "./validate";
 import type { RuleContext } from "./rules";
 import type { StackConfig, SystemConfig } from "./schema";
 
-/** Cloudflare's limit on a Hyperdrive configuration name (the API's `name`: 1 to 64 characters). */
-export const HYPERDRIVE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-
-/** The physical name of a hyperdrive: its `name` template, or `<app>-<key><suffix>`. */
-export function hyperdriveName(template: string | undefined, app: string, key: string, stack: string, suffix: string): string {
-  return (template ?? "{app}-{key}{suffix}").replace(/\{(app|key|stack|suffix)\}/g, (_, p: string) => ({ app, key, stack, suffix })[p as "app"]);
-}
-
 /** What `cloudflare.HyperdriveConfig` takes as `origin`, from a connection string. */
 export interface HyperdriveOrigin {
   scheme: "postgres" | "postgresql" | "mysql";
@@ -75,7 +67,7 @@ export function secretsOnlyForAdoptedHyperdrives(ctx: { system: Pick<SystemConfi
 
 /** `system.hyperdrives` and `imports.hyperdrives`: every hyperdrive has an origin or an adopted id on this stack. */
 export function checkHyperdrives(ctx: RuleContext): void {
-  const { system, settings, stack, suffix, source, issues } = ctx;
+  const { system, settings, stack, source, issues } = ctx;
   const adopted = settings.imports?.hyperdrives ?? {};
   for (const [key, id] of Object.entries(adopted)) {
     const path = `stack.imports.hyperdrives.${key}`;
@@ -83,15 +75,9 @@ export function checkHyperdrives(ctx: RuleContext): void {
       issues.push({ path, message: `hyperdrive "${key}" is not declared`, hint: declared(system) });
     checkId(id, path, HEX32, "a 32-character hex Hyperdrive configuration id", stack, issues, true, false);
   }
-  const names = new Map<string, string>();
   for (const [key, h] of Object.entries(system.hyperdrives ?? {})) {
+    // (Its name is checked with every other physical name: config/nameRules.ts.)
     const at = `system.hyperdrives.${key}`;
-    const name = hyperdriveName(h.name, system.app, key, stack, suffix);
-    if (!HYPERDRIVE_NAME.test(name))
-      issues.push({ path: `${at}.name`, message: `"${name}" is not a Hyperdrive name: a letter or digit, then letters, digits, '_' or '-', at most 64 characters`, hint: "shorten the name template, the key or the stack's suffix" });
-    const before = names.get(name);
-    if (before) issues.push({ path: `${at}.name`, message: `hyperdrive "${before}" has the same name ${name} on this stack`, hint: "give one of them another name (or {key} in its template)" });
-    else names.set(name, key);
     if (own(adopted, key)) continue;
     if (h.connectionString === undefined) {
       issues.push({

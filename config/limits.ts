@@ -64,6 +64,59 @@ export const LIMITS = {
   consumer: { batchSize: 100, maxWaitTimeMs: 60_000, maxRetries: 100, retryDelay: 43_200, maxConcurrency: 250 },
 } as const;
 
+/** The kinds of physical name this program sets, each checked by its own rule (NAME_RULES). */
+export type NameKind = "script" | "d1" | "kv" | "queue" | "r2" | "workflow" | "hyperdrive";
+
+export interface NameRule {
+  /** What the name is called in messages. */
+  what: string;
+  min: number;
+  max: number;
+  /** The characters (and first/last character) Cloudflare accepts. */
+  pattern: RegExp;
+  /** The same rule in words, for messages. */
+  says: string;
+}
+
+/**
+ * Cloudflare's rules for physical names, per kind: length and characters. A declared `name` (or
+ * the derived `<app>-<key><suffix>`) that breaks one is refused before anything is registered.
+ */
+export const NAME_RULES: Record<NameKind, NameRule> = {
+  // wrangler (workers-sdk packages/workers-utils config validation, `isValidName`): a Worker name is
+  // /^[a-z0-9_][a-z0-9-_]*$/ ("alphanumeric and lowercase with dashes only"); its length is the DNS
+  // label limit of its workers.dev URL (LIMITS.scriptName).
+  script: { what: "script name", min: 1, max: LIMITS.scriptName, pattern: /^[a-z0-9_][a-z0-9_-]*$/, says: "lowercase letters, digits, '-' and '_', not starting with '-'" },
+  // D1 documents no name rule (https://developers.cloudflare.com/d1/platform/limits/). D1 names here
+  // follow the script-name rule (lowercase letters, digits, '-', '_'; 63 characters), which every
+  // name of the corpus fits, and components/d1-migrate.js accepts exactly these.
+  d1: { what: "D1 database name", min: 1, max: LIMITS.d1Name, pattern: /^[a-z0-9_][a-z0-9_-]*$/, says: "lowercase letters, digits, '-' and '_', not starting with '-'" },
+  // https://developers.cloudflare.com/kv/platform/limits/ and the API's "title" (maxLength 512):
+  // any text; a title that is blank is refused.
+  kv: { what: "KV namespace title", min: 1, max: LIMITS.kvTitle, pattern: /^\S(.*\S)?$/s, says: "any text without leading or trailing spaces" },
+  // https://developers.cloudflare.com/queues/platform/limits/ ("Queue name length: 63 characters");
+  // characters as create-cloudflare's validateQueueName (workers-sdk): lowercase letters, digits and
+  // dashes, not starting or ending with a dash.
+  queue: { what: "queue name", min: 1, max: LIMITS.queueName, pattern: /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, says: "lowercase letters, digits and '-', not starting or ending with '-'" },
+  // https://developers.cloudflare.com/r2/buckets/create-buckets/#bucket-level-operations and
+  // wrangler's isValidR2BucketName: /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.
+  r2: { what: "R2 bucket name", min: 3, max: LIMITS.r2BucketName, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/, says: "lowercase letters, digits and '-', beginning and ending with a letter or digit, 3 to 63 characters" },
+  // wrangler (workflows-shared validators.ts, isValidWorkflowName): /^[a-zA-Z0-9_][a-zA-Z0-9-_]*$/,
+  // at most 64 characters (https://developers.cloudflare.com/workflows/reference/limits/).
+  workflow: { what: "workflow name", min: 1, max: LIMITS.workflowName, pattern: /^[A-Za-z0-9_][A-Za-z0-9_-]*$/, says: "letters, digits, '-' and '_', not starting with '-'" },
+  // Hyperdrive documents no name rule (https://developers.cloudflare.com/hyperdrive/platform/limits/);
+  // the rule of the API's own examples is used: letters, digits, '-', '_', at most 64.
+  hyperdrive: { what: "Hyperdrive config name", min: 1, max: 64, pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/, says: "letters, digits, '-' and '_', starting with a letter or digit" },
+};
+
+/** Checks a physical name against its kind's rule (length, then characters). */
+export function checkPhysicalName(name: string, kind: NameKind, path: string, issues: ConfigIssue[], fix: string): void {
+  const rule = NAME_RULES[kind];
+  if (name.length > rule.max) issues.push({ path, message: `${rule.what} "${truncateMiddle(name)}" is ${name.length} characters; Cloudflare allows ${rule.max}`, hint: fix });
+  else if (name.length < rule.min) issues.push({ path, message: `${rule.what} "${name}" is ${name.length} characters; Cloudflare needs at least ${rule.min}`, hint: fix });
+  else if (!rule.pattern.test(name)) issues.push({ path, message: `${rule.what} "${truncateMiddle(name)}" is not a name Cloudflare accepts: ${rule.says}`, hint: fix });
+}
+
 /** "5 KB"-style sizes for messages. */
 export function size(bytes: number): string {
   const one = (n: number) => n.toFixed(1).replace(/\.0$/, "");

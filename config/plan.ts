@@ -5,8 +5,8 @@
  */
 import { planBinding, type PlannedBinding } from "./bindingKinds";
 import { topologicalOrder, deployEdges, workflowHosts } from "./graph";
-import { hostFor, physicalName } from "./names";
-import { hyperdriveName, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
+import { expandName, hostFor, injectedVars, type InjectedVars, type NameContext } from "./names";
+import { hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
 
@@ -14,7 +14,7 @@ export type { PlannedBinding } from "./bindingKinds";
 
 export interface PlannedQueue {
   key: string;
-  /** Queue name, `<app>-<key><suffix>`. */
+  /** Queue name: its `name` template, by default `<app>-<key><suffix>`. */
   name: string;
   /** Dead-letter queue, by key. */
   deadLetterQueue?: string;
@@ -23,7 +23,7 @@ export interface PlannedQueue {
 
 export interface PlannedR2Bucket {
   key: string;
-  /** Bucket name, `<app>-<key><suffix>`. */
+  /** Bucket name: its `name` template, by default `<app>-<key><suffix>`. */
   name: string;
   location?: string;
   jurisdiction?: string;
@@ -44,15 +44,17 @@ export interface PlannedConsumer {
 
 export interface PlannedWorkflow {
   key: string;
-  /** Workflow name, `<app>-<key><suffix>`. */
+  /** Workflow name: its `name` template, by default `<app>-<key><suffix>`. */
   name: string;
   className: string;
 }
 
 export interface PlannedDatabase {
   key: string;
-  /** Physical D1 name, `<app>-<key><suffix>`. */
+  /** Physical D1 name: its `name` template, by default `<app>-<key><suffix>`. */
   name: string;
+  /** Read replication mode, only when declared. */
+  readReplication?: "auto" | "disabled";
   /** Project-relative folder of migrations, when the database has any. */
   migrationsDir?: string;
   /** D1 database id to adopt instead of creating. */
@@ -61,7 +63,7 @@ export interface PlannedDatabase {
 
 export interface PlannedKvNamespace {
   key: string;
-  /** Namespace title, `<app>-<key><suffix>`. */
+  /** Namespace title: its `name` template, by default `<app>-<key><suffix>`. */
   title: string;
   importId?: string;
 }
@@ -89,7 +91,7 @@ export interface PlannedHostname {
 
 export interface PlannedWorker {
   key: string;
-  /** Physical script name, `<app>-<key><suffix>`. */
+  /** Physical script name: its `name` template, by default `<app>-<key><suffix>`. */
   scriptName: string;
   /** Project-relative entry module. */
   entry: string;
@@ -139,6 +141,10 @@ export interface Plan {
   protect: boolean;
   /** The VERSION every worker gets. */
   version: string;
+  /** The value of the environment var (stack setting `environment`, default the stack name). */
+  environment: string;
+  /** The injected vars' names (false when switched off). */
+  injectedVars: InjectedVars;
   databases: PlannedDatabase[];
   kvNamespaces: PlannedKvNamespace[];
   queues: PlannedQueue[];
@@ -152,37 +158,44 @@ export interface Plan {
 /** Builds the plan of a validated declaration. `version` is used when the stack sets none. */
 export function buildPlan(decl: Declaration, version: string): Plan {
   const { system, settings, stack } = decl;
-  const name = (key: string) => physicalName(system.app, key, settings.suffix);
+  const names: NameContext = { app: system.app, stack, suffix: settings.suffix };
+  const name = (key: string, item: { name?: string | undefined } | undefined) => expandName(item?.name, key, names);
+  const scriptName = (key: string) => name(key, system.workers[key]);
   const flags = system.compatibilityFlags ?? [];
   const resolvedVersion = settings.version ?? version;
+  const environment = settings.environment ?? stack;
+  const injected = injectedVars(system);
 
   const databases: PlannedDatabase[] = sortedEntries(system.databases).map(([key, db]) => ({
     key,
-    name: name(key),
+    name: name(key, db),
     ...(db.migrations ? { migrationsDir: db.migrations } : {}),
+    ...(db.readReplication ? { readReplication: db.readReplication } : {}),
     ...(imported(settings.imports?.databases, key) ? { importId: settings.imports!.databases![key]! } : {}),
   }));
-  const kvNamespaces: PlannedKvNamespace[] = sortedEntries(system.kvNamespaces).map(([key]) => ({
+  const kvNamespaces: PlannedKvNamespace[] = sortedEntries(system.kvNamespaces).map(([key, kv]) => ({
     key,
-    title: name(key),
+    title: name(key, kv),
     ...(imported(settings.imports?.kvNamespaces, key) ? { importId: settings.imports!.kvNamespaces![key]! } : {}),
   }));
   const queues: PlannedQueue[] = sortedEntries(system.queues).map(([key, q]) => ({
     key,
-    name: name(key),
+    name: name(key, q),
     ...(q.deadLetterQueue ? { deadLetterQueue: q.deadLetterQueue } : {}),
     ...(imported(settings.imports?.queues, key) ? { importId: settings.imports!.queues![key]! } : {}),
   }));
   const r2Buckets: PlannedR2Bucket[] = sortedEntries(system.r2Buckets).map(([key, b]) => ({
     key,
-    name: name(key),
+    name: name(key, b),
     ...(b.location ? { location: b.location } : {}),
     ...(b.jurisdiction ? { jurisdiction: b.jurisdiction } : {}),
     adopt: imported(settings.imports?.r2Buckets, key),
   }));
-  // A secret only hyperdrives this stack adopts use is not needed (nor set) here.
+  // Only the secrets this stack needs: those of the workers on it (a worker absent from it needs no
+  // value here) and the connection strings of the hyperdrives it creates (not of adopted ones).
   const notNeeded = secretsOnlyForAdoptedHyperdrives({ system, settings });
-  const secrets: PlannedSecret[] = sortedEntries(system.secrets).filter(([secretName]) => !notNeeded.has(secretName)).map(([secretName, s]) =>
+  const listed = new Set([...Object.values(system.workers).flatMap((w) => w.secrets ?? []), ...[...hyperdriveSecrets(system)].filter((s) => !notNeeded.has(s))]);
+  const secrets: PlannedSecret[] = sortedEntries(system.secrets).filter(([secretName]) => listed.has(secretName)).map(([secretName, s]) =>
     s.generate ? { name: secretName, source: "generate", length: s.generate.length, rotation: s.generate.rotation } : { name: secretName, source: "config" },
   );
 
@@ -190,7 +203,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     const importId = imported(settings.imports?.hyperdrives, key) ? settings.imports!.hyperdrives![key]! : undefined;
     return {
       key,
-      name: hyperdriveName(h.name, system.app, key, stack, settings.suffix),
+      name: name(key, h),
       ...(importId ? { importId } : h.connectionString ? { connectionStringSecret: h.connectionString } : {}),
     };
   });
@@ -199,14 +212,18 @@ export function buildPlan(decl: Declaration, version: string): Plan {
   const wfHosts = workflowHosts(system);
   const workflowOf = (wf: string) => {
     const host = wfHosts.get(wf);
-    return host === undefined ? undefined : { worker: host, name: name(wf), className: system.workers[host]!.workflows![wf]!.className };
+    const declared = host === undefined ? undefined : system.workers[host]!.workflows![wf]!;
+    return host === undefined ? undefined : { worker: host, name: name(wf, declared), className: declared!.className };
   };
   const order = topologicalOrder(edges);
+  // A class transferred from another worker of the system names that worker's script on this
+  // stack (its `name` template, even when the worker is absent from this stack).
+  const transferSource = (key: string) => name(key, system.workers[key] ?? decl.absentWorkers?.[key]);
   const workers = order.map((key): PlannedWorker => {
     const w = system.workers[key]!;
     const bindings: PlannedBinding[] = [
-      { name: "ENVIRONMENT", type: "plain_text", text: stack },
-      { name: "VERSION", type: "plain_text", text: resolvedVersion },
+      ...(injected.environment !== false ? [{ name: injected.environment, type: "plain_text" as const, text: environment }] : []),
+      ...(injected.version !== false ? [{ name: injected.version, type: "plain_text" as const, text: resolvedVersion }] : []),
     ];
     for (const [varName, value] of Object.entries(w.vars ?? {}))
       bindings.push(typeof value === "string" ? { name: varName, type: "plain_text", text: value } : { name: varName, type: "json", json: JSON.stringify(value) });
@@ -216,7 +233,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     const hosts = [...new Set(w.hostnames ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone));
     return {
       key,
-      scriptName: name(key),
+      scriptName: scriptName(key),
       entry: w.entry,
       compatibilityDate: w.compatibilityDate ?? system.compatibilityDate,
       compatibilityFlags: [...new Set([...flags, ...(w.compatibilityFlags ?? [])])],
@@ -224,11 +241,11 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       hostnames: hosts.map((host) => ({ host, pattern: `${host}/*` })),
       customDomains: [...new Set(w.customDomains ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone)),
       durableObjects: sortedEntries(w.durableObjects).map(([className, d]) => ({ className, sqlite: d.sqlite })),
-      durableObjectMigrations: planMigrationHistory(w.durableObjectMigrations, name),
-      workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf), className: d.className })),
+      durableObjectMigrations: planMigrationHistory(w.durableObjectMigrations, transferSource),
+      workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf, d), className: d.className })),
       consumers: (w.consumers ?? []).map((c) => {
         const dlq = system.queues && Object.hasOwn(system.queues, c.queue) ? system.queues[c.queue]!.deadLetterQueue : undefined;
-        return { ...c, ...(dlq ? { deadLetterQueue: name(dlq) } : {}) };
+        return { ...c, ...(dlq ? { deadLetterQueue: name(dlq, system.queues![dlq]) } : {}) };
       }),
       crons: [...(w.crons ?? [])],
       ...(w.telegram
@@ -258,6 +275,8 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     dnsTarget: system.dnsTarget ?? system.zone,
     protect: settings.protect,
     version: resolvedVersion,
+    environment,
+    injectedVars: injected,
     databases,
     kvNamespaces,
     queues,

@@ -4,16 +4,18 @@
  */
 import type { ConfigIssue } from "./errors";
 import { isPlainObject } from "./merge";
-import type { StackConfig, SystemConfig } from "./schema";
+import type { StackConfig } from "./schema";
 import { declaredKindOf } from "./bindingKinds";
 import { deployEdges, findCycle, workflowHosts } from "./graph";
-import { hostFor, physicalName } from "./names";
-import { checkHostname, checkNameLength, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
+import { hostFor, injectedNames } from "./names";
+import { checkHostname, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
+import { checkNames } from "./nameRules";
 import { checkMigrationHistory } from "./doMigrations";
 import { checkHyperdrives, checkSingleBindings, hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
+import { isMigrationFile } from "./migrationFiles";
 import {
   checkId, own, projectPathProblem, truncate,
-  HEX32, MIGRATION_FILE, PLACEHOLDER, RESERVED_NAMES, SECRET_NAME, SECRET_VALUE, UUID,
+  HEX32, PLACEHOLDER, SECRET_NAME, SECRET_VALUE, UUID,
   type ConfigSource, type Facts, type LenientSystem,
 } from "./validate";
 
@@ -91,10 +93,8 @@ export function checkDatabases(ctx: RuleContext): void {
       issues.push({ path, message: `folder "${db.migrations}" does not exist`, hint: "create it (relative to the project root) or remove `migrations`" });
       continue;
     }
-    const sql = entries.filter((f) => f.endsWith(".sql"));
-    const misnamed = sql.filter((f) => !MIGRATION_FILE.test(f));
-    if (misnamed.length)
-      issues.push({ path, message: `migration files must be named <number>_<name>.sql: ${misnamed.join(", ")}`, hint: "wrangler orders migrations by the number before the first '_'" });
+    // Exactly the files wrangler applies (config/migrationFiles.ts): any `*.sql` but dot files.
+    const sql = entries.filter(isMigrationFile);
     if (sql.length === 0) issues.push({ path, message: `folder "${db.migrations}" holds no .sql migration` });
   }
 }
@@ -103,16 +103,20 @@ export function checkDatabases(ctx: RuleContext): void {
 export function checkSecrets(ctx: RuleContext): void {
   const { source, stack, project, system, issues } = ctx;
   // 6. Secrets: every declared secret is used; every config secret is set, and set encrypted.
-  const usedSecrets = new Set([...Object.values(system.workers).flatMap((w) => w.secrets ?? []), ...hyperdriveSecrets(system)]);
+  // A secret of a worker absent from this stack is used (elsewhere), but needs no value here; a
+  // hyperdrive's connection string is used, and needs a value unless this stack adopts the hyperdrive.
+  const onStack = new Set(Object.values(system.workers).flatMap((w) => w.secrets ?? []));
   const notNeeded = secretsOnlyForAdoptedHyperdrives(ctx);
+  for (const s of hyperdriveSecrets(system)) if (!notNeeded.has(s)) onStack.add(s);
+  const usedSecrets = new Set([...onStack, ...hyperdriveSecrets(system), ...Object.values(system.absent ?? {}).flatMap((w) => w.secrets ?? [])]);
   const missing: string[] = [];
   for (const [name, secret] of Object.entries(system.secrets ?? {})) {
     // (Only judged when every worker parsed: an invalid worker may be the one that lists it.)
-    if (!usedSecrets.has(name) && ![...system.invalid].some((k) => k.startsWith("workers."))) {
+    if (!usedSecrets.has(name) && ![...system.invalid].some((k) => k.startsWith("workers.") && !own(system.absent, k.slice("workers.".length)))) {
       issues.push({ path: `system.secrets.${name}`, message: "declared but no worker lists it (nor a hyperdrive as its connectionString)", hint: `add "${name}" to a worker's secrets, or remove the declaration` });
       continue;
     }
-    if (secret.from !== "config" || notNeeded.has(name)) continue;
+    if (secret.from !== "config" || !onStack.has(name)) continue;
     const value = source.lookup(name);
     if (value === undefined || value.value === "") missing.push(name);
     else if (Buffer.byteLength(value.value, "utf8") > LIMITS.envVarBytes)
@@ -138,10 +142,12 @@ export function checkSecrets(ctx: RuleContext): void {
 
 /** Workers: entry and bundle, limits, vars, secrets, bindings (targets from the kind table), workflows, consumers, Telegram, hostnames. */
 export function checkWorkers(ctx: RuleContext): void {
-  const { facts, stack, system, plan, suffix, hostnameSuffix, issues } = ctx;
+  const { facts, stack, system, plan, hostnameSuffix, issues } = ctx;
+  const injected = injectedNames(system);
   // 7. Workers.
   const hostOwners = new Map<string, string>();
   const wfHosts = workflowHosts(system);
+  const absentWfHosts = workflowHosts({ workers: system.absent ?? {} });
   const consumerOf = new Map<string, string>();
   for (const [key, worker] of Object.entries(system.workers)) {
     const at = `system.workers.${key}`;
@@ -167,13 +173,12 @@ export function checkWorkers(ctx: RuleContext): void {
           issues.push({ path: `${at}.entry`, message: `the bundle is ${size(built.bytes)} before compression; Cloudflare allows ${size(LIMITS.workerRawBytes)}`, hint: "move large data to KV, R2 or D1" });
       }
     }
-    checkNameLength(physicalName(system.app, key, suffix), LIMITS.scriptName, "script name", at, issues, "shorten the worker's key, the app or the stack's suffix");
-    const envCount = Object.keys(worker.vars ?? {}).length + (worker.secrets ?? []).length + RESERVED_NAMES.length;
+    const envCount = Object.keys(worker.vars ?? {}).length + (worker.secrets ?? []).length + injected.length;
     const envLimit = planLimit(LIMITS.envVarsPerWorker, plan);
     if (envCount > envLimit.max)
       issues.push({
         path: at,
-        message: `${envCount} environment variables (vars, secrets and the injected ${RESERVED_NAMES.join(" and ")}); Cloudflare allows ${envLimit.says}`,
+        message: `${envCount} environment variables (vars, secrets${injected.length ? ` and the injected ${injected.join(" and ")}` : ""}); Cloudflare allows ${envLimit.says}`,
         hint: "group related vars into one JSON var, or move data to KV",
       });
     const bindingCount = envCount + Object.keys(worker.bindings ?? {}).length;
@@ -183,16 +188,18 @@ export function checkWorkers(ctx: RuleContext): void {
       const problems = cronProblems(cron);
       if (problems.length) issues.push({ path: `${at}.crons.${i}`, message: `"${truncateMiddle(cron)}": ${problems.join("; ")}`, hint: "fields: minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 1-7 or SUN-SAT" });
     });
-    for (const wf of Object.keys(worker.workflows ?? {}))
-      checkNameLength(physicalName(system.app, wf, suffix), LIMITS.workflowName, "workflow name", `${at}.workflows.${wf}`, issues, "shorten the workflow's key, the app or the stack's suffix");
 
     const date = worker.compatibilityDate;
     if (date !== undefined) checkCompatDate(date, `${at}.compatibilityDate`, facts.today, issues);
 
     const names = new Map<string, string>();
     const claim = (name: string, what: string) => {
-      if (RESERVED_NAMES.includes(name))
-        issues.push({ path: `${at}.${what}.${name}`, message: `${name} is injected into every worker by workers-stack`, hint: "remove it; set `version` in the stack config to change VERSION" });
+      if (injected.includes(name))
+        issues.push({
+          path: `${at}.${what}.${name}`,
+          message: `${name} is injected into every worker by workers-stack`,
+          hint: "remove it (the stack settings `environment` and `version` set the values), or rename or switch off the injected var with the system's environmentVar / versionVar",
+        });
       const before = names.get(name);
       if (before) issues.push({ path: `${at}.${what}.${name}`, message: `name ${name} is already used by ${before}`, hint: "every var, secret and binding of a worker needs its own name" });
       else names.set(name, what);
@@ -201,8 +208,9 @@ export function checkWorkers(ctx: RuleContext): void {
     for (const [name, value] of Object.entries(worker.vars ?? {})) {
       claim(name, "vars");
       const path = `${at}.vars.${name}`;
-      if (own(system.secrets, name))
-        issues.push({ path, message: `${name} is declared as a secret and cannot also be a plain var`, hint: `remove it from vars and list "${name}" under the worker's secrets` });
+      // One name may be a plain var on one worker and a secret on another, never both on one.
+      if ((worker.secrets ?? []).includes(name))
+        issues.push({ path, message: `${name} is one of this worker's secrets and cannot also be a plain var on it`, hint: `remove it from this worker's vars (it stays a plain var on the workers that declare it so)` });
       else if (SECRET_NAME.test(name))
         issues.push({ path, message: `${name} looks like a secret given in plaintext`, hint: `declare it under system.secrets (from: config, then pulumi config set --secret ${name} <value> --stack ${stack}) and list it in the worker's secrets` });
       const bytes = Buffer.byteLength(typeof value === "string" ? value : JSON.stringify(value) ?? "", "utf8");
@@ -220,7 +228,8 @@ export function checkWorkers(ctx: RuleContext): void {
       }
     }
     for (const name of worker.secrets ?? []) {
-      claim(name, "secrets");
+      // A var of the same name is reported once, at the var.
+      if (!own(worker.vars, name)) claim(name, "secrets");
       if (!own(system.secrets, name) && !system.invalid.has(`secrets.${name}`))
         issues.push({ path: `${at}.secrets`, message: `secret ${name} is not declared`, hint: `declare it under system.secrets: ${name}: { from: config } or { generate: { length: 32 } }` });
     }
@@ -253,10 +262,11 @@ export function checkWorkers(ctx: RuleContext): void {
           });
         }
       }
-      if (binding.workflow !== undefined && !wfHosts.has(binding.workflow))
+      if (binding.workflow !== undefined && !wfHosts.has(binding.workflow) && !absentWfHosts.has(binding.workflow))
         issues.push({ path, message: `no worker hosts workflow "${binding.workflow}"`, hint: "declare it under the hosting worker's workflows: <key>: { className: ... }" });
     }
-    issues.push(...checkMigrationHistory(at, key, worker, system.workers));
+    // Transfers may name a worker absent from this stack (its script name is still derived).
+    issues.push(...checkMigrationHistory(at, key, worker, { ...system.absent, ...system.workers }));
     for (const [wf] of Object.entries(worker.workflows ?? {})) {
       if (wfHosts.get(wf) !== key) issues.push({ path: `${at}.workflows.${wf}`, message: `workflow "${wf}" is already hosted by worker "${wfHosts.get(wf)}"`, hint: "workflow keys are unique across the system" });
     }
@@ -311,9 +321,9 @@ export function checkDeployOrder(ctx: RuleContext): void {
 
 /** Cloudflare's limits on the derived names and on what the account holds (config/limits.ts). */
 export function checkAccountLimits(ctx: RuleContext): void {
-  const { system, plan, suffix, issues } = ctx;
+  const { system, plan, issues } = ctx;
   // 9. Cloudflare's limits on the derived names and on what the account holds (config/limits.ts).
-  checkResourceLimits(system, suffix, issues);
+  checkNames(ctx);
   const crons = Object.values(system.workers).reduce((n, w) => n + (w.crons ?? []).length, 0);
   const cronLimit = planLimit(LIMITS.cronTriggersPerAccount, plan);
   if (crons > cronLimit.max)
@@ -326,20 +336,6 @@ export function checkAccountLimits(ctx: RuleContext): void {
 
 /** The rules, in the order their problems are listed. */
 export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkHyperdrives, checkWorkers, checkSingleBindings, checkDeployOrder, checkAccountLimits];
-
-/** Cloudflare's name limits for the resources the system declares (their derived names). */
-export function checkResourceLimits(system: SystemConfig, suffix: string, issues: ConfigIssue[]): void {
-  const name = (key: string) => physicalName(system.app, key, suffix);
-  const fix = "shorten the key, the app or the stack's suffix";
-  for (const key of Object.keys(system.databases ?? {}))
-    checkNameLength(name(key), LIMITS.d1Name, "D1 database name", `system.databases.${key}`, issues, fix);
-  for (const key of Object.keys(system.kvNamespaces ?? {}))
-    checkNameLength(name(key), LIMITS.kvTitle, "KV namespace title", `system.kvNamespaces.${key}`, issues, fix);
-  for (const key of Object.keys(system.queues ?? {}))
-    checkNameLength(name(key), LIMITS.queueName, "queue name", `system.queues.${key}`, issues, fix);
-  for (const key of Object.keys(system.r2Buckets ?? {}))
-    checkNameLength(name(key), LIMITS.r2BucketName, "R2 bucket name", `system.r2Buckets.${key}`, issues, fix);
-}
 
 export function pathProblem(value: string, facts: Facts): string | undefined {
   const problem = projectPathProblem(value);

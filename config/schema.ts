@@ -17,6 +17,7 @@ import { z } from "zod";
 export { LOGICAL_KEY, BINDING_NAME, HOST_LABEL, CLASS_NAME, CRON, DOMAIN, COMPAT_DATE } from "./fields";
 import { logicalKey, bindingName, compatDate, className, hostLabel, CRON, DOMAIN } from "./fields";
 import { bindingTargetsSchema } from "./bindingKinds";
+import { nameTemplateProblem, STACK_NAME } from "./names";
 
 /**
  * True for a URL the bot token may be sent to: https, or plain http to a loopback address only
@@ -33,6 +34,20 @@ export function isSafeApiBase(value: string): boolean {
   if (url.protocol === "https:") return true;
   return url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
 }
+
+/**
+ * A physical name as a template: `{app}`, `{key}`, `{stack}` and `{suffix}` are replaced on each
+ * stack; text without placeholders is taken literally. Checked against Cloudflare's rule for its
+ * kind once expanded (config/limits.ts NAME_RULES).
+ */
+export const nameTemplate = z
+  .string()
+  .min(1)
+  .max(512)
+  .superRefine((t, ctx) => {
+    const problem = nameTemplateProblem(t);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /** A var: a string becomes a `plain_text` binding, anything else a `json` binding (as wrangler's [vars]). */
 const varValue = z.json();
@@ -87,6 +102,17 @@ export const migrationStepSchema = z.strictObject({
 });
 
 export const workerSchema = z.strictObject({
+  /**
+   * The script's physical name, as a template. @default "{app}-{key}{suffix}"
+   * @example "{app}-api{suffix}", "ens", "tldraw-multiplayer" (per stack through overrides)
+   */
+  name: nameTemplate.optional(),
+  /**
+   * The stacks this worker exists on; on any other stack it is not deployed, and anything that
+   * binds it is an error. @default every stack
+   * @example [dev, staging]
+   */
+  stacks: z.array(z.string().regex(STACK_NAME, { error: "must be a stack name, e.g. staging" })).min(1, { error: "list at least one stack (or remove the worker)" }).optional(),
   /** Entry module, relative to the project root (TypeScript or JavaScript, bundled with esbuild). */
   entry: z.string().min(1),
   /** @default the system's compatibilityDate */
@@ -118,7 +144,16 @@ export const workerSchema = z.strictObject({
    */
   durableObjectMigrations: z.array(migrationStepSchema).optional(),
   /** Workflows this worker hosts, by logical key: `{ onboarding: { className: OnboardingWorkflow } }`. @default {} */
-  workflows: z.record(logicalKey, z.strictObject({ className })).optional(),
+  workflows: z
+    .record(
+      logicalKey,
+      z.strictObject({
+        className,
+        /** The workflow's physical name, as a template. @default "{app}-{key}{suffix}" (key = the workflow's key) */
+        name: nameTemplate.optional(),
+      }),
+    )
+    .optional(),
   /** Queues this worker consumes, with batch and retry settings. @default [] */
   consumers: z
     .array(
@@ -169,18 +204,32 @@ export const workerSchema = z.strictObject({
 });
 
 export const databaseSchema = z.strictObject({
+  /** The D1 database's physical name, as a template. @default "{app}-{key}{suffix}" */
+  name: nameTemplate.optional(),
+  /**
+   * D1 read replication. Sent only when declared: left out, the database keeps whatever mode it
+   * has on Cloudflare (a dashboard setting survives `up`). @default not managed
+   */
+  readReplication: z.enum(["auto", "disabled"], { error: "must be auto or disabled" }).optional(),
   /** Folder of wrangler-style migrations (`0001_init.sql`, ...), relative to the project root. */
   migrations: z.string().min(1).optional(),
 });
 
-export const kvNamespaceSchema = z.strictObject({});
+export const kvNamespaceSchema = z.strictObject({
+  /** The namespace's title, as a template. @default "{app}-{key}{suffix}" */
+  name: nameTemplate.optional(),
+});
 
 export const queueSchema = z.strictObject({
+  /** The queue's physical name, as a template. @default "{app}-{key}{suffix}" @example "{app}{suffix}-dlq" */
+  name: nameTemplate.optional(),
   /** Where messages go after their last retry, by logical key of another queue. @default none */
   deadLetterQueue: logicalKey.optional(),
 });
 
 export const r2BucketSchema = z.strictObject({
+  /** The bucket's physical name, as a template (an adopted bucket is found by it). @default "{app}-{key}{suffix}" @example "rooms{suffix}" */
+  name: nameTemplate.optional(),
   /** Location hint: wnam, enam, weur, eeur, apac, oc. @default automatic */
   location: z.enum(["wnam", "enam", "weur", "eeur", "apac", "oc"]).optional(),
   /** Data jurisdiction. @default none */
@@ -224,6 +273,16 @@ export const systemSchema = z.strictObject({
   compatibilityDate: compatDate,
   /** Compatibility flags of every worker. @default [] */
   compatibilityFlags: z.array(z.string().min(1)).optional(),
+  /**
+   * Name of the var every worker gets with the stack's `environment`, or `false` for none.
+   * @default "ENVIRONMENT"
+   */
+  environmentVar: z.union([bindingName, z.literal(false)]).optional(),
+  /**
+   * Name of the var every worker gets with the stack's `version`, or `false` for none.
+   * @default "VERSION"
+   */
+  versionVar: z.union([bindingName, z.literal(false)]).optional(),
   databases: z.record(logicalKey, databaseSchema).optional(),
   kvNamespaces: z.record(logicalKey, kvNamespaceSchema).optional(),
   queues: z.record(logicalKey, queueSchema).optional(),
@@ -249,6 +308,8 @@ export const stackSchema = z.strictObject({
     .optional(),
   /** `protect` stateful resources (D1, KV, queues, R2) against deletion. @default true on `production`, else false */
   protect: z.boolean().optional(),
+  /** The value of the environment var (`environmentVar`) on this stack. @default the stack name */
+  environment: z.string().min(1).max(64).optional(),
   /** The `VERSION` every worker gets. @default the git commit (short sha), or "dev" outside git */
   version: z.string().min(1).max(64).optional(),
   /** Existing resources to adopt instead of creating new ones (see README "Adopting"). */
@@ -260,7 +321,7 @@ export const stackSchema = z.strictObject({
       kvNamespaces: z.record(logicalKey, z.string()).optional(),
       /** queue key → queue id (32 hex). */
       queues: z.record(logicalKey, z.string()).optional(),
-      /** bucket key → `true`: adopt the existing bucket of the derived name. */
+      /** bucket key → `true`: adopt the existing bucket of its name (`name`, or the derived one). */
       r2Buckets: z.record(logicalKey, z.literal(true)).optional(),
       /** hyperdrive key → the id of an existing Hyperdrive configuration (32 hex): bound by id, not managed. */
       hyperdrives: z.record(logicalKey, z.string()).optional(),

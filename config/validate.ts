@@ -22,6 +22,7 @@ import {
 } from "./schema";
 import { didYouMean, WorkersPlan } from "./limits";
 import { RULES, type RuleContext } from "./rules";
+import { absentWorkers, checkPresence, checkStackNames } from "./stackPresence";
 
 /** What the program read from Pulumi config for one stack. */
 export interface ConfigSource {
@@ -69,9 +70,14 @@ export interface Declaration {
   settings: Required<Pick<StackConfig, "suffix" | "hostnameSuffix" | "protect">> & Omit<StackConfig, "suffix" | "hostnameSuffix" | "protect" | "overrides">;
   accountId: string;
   zoneId: string;
+  /** Workers declared but absent from this stack (`stacks`), by key: not deployed. @default none */
+  absentWorkers?: Record<string, WorkerConfig>;
 }
 
-/** Names Cloudflare or the program gives every worker; a declaration may not use them. */
+/**
+ * The names the program gives every worker by default; a declaration may not use them unless it
+ * renames or switches them off (`environmentVar`, `versionVar`: see injectedNames in names.ts).
+ */
 export const RESERVED_NAMES = ["ENVIRONMENT", "VERSION"];
 
 export const HEX32 = /^[0-9a-f]{32}$/;
@@ -89,7 +95,6 @@ export const SECRET_VALUE = [
   /^AKIA[0-9A-Z]{16}$/,
   /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@\s]*:[^/?#@\s]+@/, // credentials in a URL: postgres://user:password@host/db
 ];
-export const MIGRATION_FILE = /^(\d+)_[^/]+\.sql$/;
 
 /** One segment of a project path: no shell or option characters (`..` is refused before). */
 const PATH_SEGMENT = /^[A-Za-z0-9_@+.][A-Za-z0-9._@+-]*$/;
@@ -155,6 +160,18 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   }
   const plan: WorkersPlan = system.plan ?? "paid";
 
+  // Workers absent from this stack (`stacks`): references to them are reported here, then they
+  // leave the system; their secrets and transfers are still known (system.absent).
+  const absent = new Set(absentWorkers(system.workers, stack));
+  checkStackNames(system.workers, facts.listDir("."), stack, issues);
+  checkPresence(system.workers, absent, stack, issues);
+  if (absent.size) {
+    system.absent = Object.fromEntries(Object.entries(system.workers).filter(([k]) => absent.has(k)));
+    system.workers = Object.fromEntries(Object.entries(system.workers).filter(([k]) => !absent.has(k)));
+    // References to them are reported once, by checkPresence, not again as "not declared".
+    for (const k of absent) system.invalid.add(`workers.${k}`);
+  }
+
   // 3. Account and zone.
   const needsZone = Object.values(system.workers).some((w) => (w.hostnames ?? []).length + (w.customDomains ?? []).length > 0);
   const accountId = checkId(source.accountId, "accountId", HEX32, "a 32-character hex account id", stack, issues, true);
@@ -169,7 +186,7 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
   checkProjectKeys(source, system, issues);
 
   if (issues.length) throw new ConfigError(stack, locate(issues, source, settings.overrides));
-  const { invalid: _invalid, ...clean } = system;
+  const { invalid: _invalid, absent: _absent, ...clean } = system;
   return {
     project,
     stack,
@@ -179,14 +196,20 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
       hostnameSuffix,
       protect: settings.protect ?? stack === "production",
       ...(settings.version !== undefined ? { version: settings.version } : {}),
+      ...(settings.environment !== undefined ? { environment: settings.environment } : {}),
       ...(settings.imports !== undefined ? { imports: settings.imports } : {}),
     },
     accountId: accountId!,
     zoneId: zoneId ?? "",
+    ...(system.absent ? { absentWorkers: system.absent } : {}),
   };
 }
 
-export type LenientSystem = SystemConfig & { invalid: Set<string> };
+export type LenientSystem = SystemConfig & {
+  invalid: Set<string>;
+  /** Workers declared but absent from this stack (`stacks`), by key. @default none */
+  absent?: Record<string, WorkerConfig>;
+};
 
 /**
  * Parses the system strictly; when that fails, parses each part on its own so the rules above
@@ -228,6 +251,8 @@ function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
     hyperdrives: section("hyperdrives", hyperdriveSchema),
     workers: lenientWorkers(obj.workers, invalid),
     ...(systemSchema.shape.plan.safeParse(obj.plan).success && obj.plan !== undefined ? { plan: obj.plan as WorkersPlan } : {}),
+    ...(systemSchema.shape.environmentVar.safeParse(obj.environmentVar).success && obj.environmentVar !== undefined ? { environmentVar: obj.environmentVar as string | false } : {}),
+    ...(systemSchema.shape.versionVar.safeParse(obj.versionVar).success && obj.versionVar !== undefined ? { versionVar: obj.versionVar as string | false } : {}),
     invalid,
   };
 }

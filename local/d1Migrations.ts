@@ -7,7 +7,7 @@
  * - history in `d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE,
  *   applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)`, created if missing;
  * - the files are the `*.sql` files of the folder (no dot files), ordered by the number before
- *   the first `_`, then by name; a file is applied when its name is not in the history;
+ *   the first `_`, then by name (config/migrationFiles.ts: `039b_fix.sql` is 39); a file is applied when its name is not in the history;
  * - each file is the file's text plus `INSERT INTO "d1_migrations" (name) values ('<name>');`,
  *   split into statements by SQLite's own `sqlite3_complete` state machine (triggers keep their
  *   `BEGIN ... END;`), and run as one D1 batch: atomic, a failing file is rolled back entirely and
@@ -20,6 +20,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { compareMigrationFiles, isMigrationFile } from "../config/migrationFiles";
 
 export const MIGRATIONS_TABLE = "d1_migrations";
 
@@ -59,23 +60,13 @@ function escapeIdentifier(id: string): string {
   return `"${id.replace(/"/g, '""')}"`;
 }
 
-/** The migration files of a folder in wrangler's order: number before the first `_`, then name. */
+/** The migration files of a folder in wrangler's order (config/migrationFiles.ts). */
 export function migrationFiles(dir: string): string[] {
-  const number = (name: string) => parseInt(name.split("_")[0]!, 10);
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith(".sql") && !e.name.startsWith("."))
+    .filter((e) => e.isFile() && isMigrationFile(e.name))
     .map((e) => e.name)
-    .sort((a, b) => {
-      const an = number(a);
-      const bn = number(b);
-      if (an !== bn) {
-        if (Number.isFinite(an) && Number.isFinite(bn)) return an - bn;
-        if (Number.isFinite(an)) return -1;
-        if (Number.isFinite(bn)) return 1;
-      }
-      return a < b ? -1 : a > b ? 1 : 0;
-    });
+    .sort(compareMigrationFiles);
 }
 
 /** Applies the unapplied files of `dir` to `db`, as `wrangler d1 migrations apply` does. */

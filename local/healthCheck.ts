@@ -8,8 +8,8 @@ import { httpGet } from "./http";
 
 export { httpGet };
 
-/** Injected into every worker and reported as `environment`/`version`, not as bindings. */
-const INJECTED = new Set(["ENVIRONMENT", "VERSION"]);
+/** Injected into every worker and reported as `environment`/`version`, not as bindings (their default names). */
+const INJECTED = ["ENVIRONMENT", "VERSION"];
 
 export interface HealthTarget {
   key: string;
@@ -20,8 +20,12 @@ export interface HealthTarget {
   url?: string;
   /** Host header to send (for a Host-routed entry); @default the URL's host */
   host?: string;
-  expectEnvironment: string;
-  expectVersion: string;
+  /** The environment `/health` must report; undefined when the system injects none (`environmentVar: false`). */
+  expectEnvironment: string | undefined;
+  /** The version `/health` must report; undefined when the system injects none (`versionVar: false`). */
+  expectVersion: string | undefined;
+  /** Names of the injected vars (reported as environment/version, not as bindings). @default ENVIRONMENT, VERSION */
+  injected?: string[];
 }
 
 export type Verdict = "ok" | "missing" | "extra" | "unhealthy" | "type mismatch" | "not checked";
@@ -56,7 +60,7 @@ interface ReportedBinding {
 }
 
 /** Compares one worker's declared bindings with what its `/health` reported. */
-export function compareBindings(declared: Record<string, string>, reported: ReportedBinding[]): HealthRow[] {
+export function compareBindings(declared: Record<string, string>, reported: ReportedBinding[], injected: string[] = INJECTED): HealthRow[] {
   const rows: HealthRow[] = [];
   const seen = new Set<string>();
   for (const r of reported) {
@@ -70,7 +74,7 @@ export function compareBindings(declared: Record<string, string>, reported: Repo
     else rows.push({ ...base, verdict: "ok" });
   }
   for (const [name, type] of Object.entries(declared)) {
-    if (!seen.has(name) && !INJECTED.has(name)) rows.push({ name, declared: type, verdict: "not checked", detail: "declared; the worker's /health does not check it" });
+    if (!seen.has(name) && !injected.includes(name)) rows.push({ name, declared: type, verdict: "not checked", detail: "declared; the worker's /health does not check it" });
   }
   return rows.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
@@ -99,10 +103,14 @@ export async function checkWorker(t: HealthTarget): Promise<WorkerHealth> {
   }
   const data = body.data ?? {};
   if (res.status !== 200) result.problems.push(`GET /health answered ${res.status}`);
-  if (data.environment !== t.expectEnvironment) result.problems.push(`environment is "${data.environment}", expected "${t.expectEnvironment}"`);
-  if (data.version !== t.expectVersion) result.problems.push(`version is "${data.version}", expected "${t.expectVersion}" (an older deploy?)`);
+  const [envVar, versionVar] = t.injected ?? INJECTED;
+  const renamed = (name: string | undefined, dflt: string) => (name && name !== dflt ? ` (it must report its ${name} var there)` : "");
+  if (t.expectEnvironment !== undefined && data.environment !== t.expectEnvironment)
+    result.problems.push(`environment is "${data.environment}", expected "${t.expectEnvironment}"${renamed(envVar, "ENVIRONMENT")}`);
+  if (t.expectVersion !== undefined && data.version !== t.expectVersion)
+    result.problems.push(`version is "${data.version}", expected "${t.expectVersion}" (an older deploy?)${renamed(versionVar, "VERSION")}`);
   if (!Array.isArray(data.bindings)) result.problems.push("/health reports no bindings list");
-  result.rows = compareBindings(t.declared, Array.isArray(data.bindings) ? data.bindings : []);
+  result.rows = compareBindings(t.declared, Array.isArray(data.bindings) ? data.bindings : [], t.injected);
   result.ok = result.problems.length === 0 && result.rows.every((r) => r.verdict === "ok" || r.verdict === "not checked");
   return result;
 }

@@ -13,6 +13,9 @@ import { evaluateLocally, startLocal } from "./runner";
 
 /** One target per worker of the evaluated stack, with its declared bindings and hostnames. */
 export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
+  const outputs = (ev.outputs ?? {}) as { version?: string; environment?: string; injectedVars?: { environment: string | false; version: string | false } };
+  // The injected vars as the program set them (renamed or off: `environmentVar`, `versionVar`).
+  const injectedVars = outputs.injectedVars ?? { environment: "ENVIRONMENT", version: "VERSION" };
   const hosts = new Map<string, string[]>();
   const add = (script: string, host: string) => hosts.set(script, [...(hosts.get(script) ?? []), host]);
   for (const r of registeredOf(ev.resources, "route", reveal)) add(String(r.inputs.script), String(r.inputs.pattern).replace(/\/\*$/, ""));
@@ -28,8 +31,9 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
         declared: Object.fromEntries(bindings.map((b) => [b.name, b.type])),
         ...(where.url ? { url: where.url } : {}),
         ...(where.host ? { host: where.host } : {}),
-        expectEnvironment: ev.stack,
-        expectVersion: String((ev.outputs as { version?: string } | undefined)?.version ?? version),
+        expectEnvironment: injectedVars.environment === false ? undefined : (outputs.environment ?? ev.stack),
+        expectVersion: injectedVars.version === false ? undefined : String(outputs.version ?? version),
+        injected: [injectedVars.environment, injectedVars.version].filter((n): n is string => n !== false),
       };
     });
 }

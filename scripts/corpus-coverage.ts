@@ -13,8 +13,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { FIXTURES, environmentsOf, findConfigs, readRawConfig } from "./corpus-reference";
 import { dataset, namespaceName, rateLimit, vectorizeIndex } from "../config/bindingFields";
+import { NAME_RULES, type NameKind } from "../config/limits";
 
-/** Keys that do not change what is deployed, or that the program handles its own way. */
+/**
+ * Keys that do not change what is deployed, or that the program handles its own way. `name` is
+ * declarable as it is (a worker's `name`, per stack through overrides, any physical name a
+ * template), as long as Cloudflare's rule for its kind accepts it (checked below, physicalNames).
+ */
 const NEUTRAL = new Set(["name", "main", "compatibility_date", "compatibility_flags", "env", "dev", "port", "account_id", "keep_vars", "send_metrics", "secrets"]);
 /** Keys config/schema.ts can express (with the per-value rules below). */
 const DECLARABLE = new Set([
@@ -47,6 +52,28 @@ const LABEL: Record<string, string> = {
 };
 
 type Raw = Record<string, unknown> & { env?: Record<string, unknown> };
+
+/** The physical names one config block gives (script, D1, R2, queues, workflows), by kind. */
+function physicalNames(b: Raw): Array<[NameKind, string]> {
+  const out: Array<[NameKind, string]> = [];
+  const list = (v: unknown) => (Array.isArray(v) ? (v as Array<Record<string, unknown>>) : []);
+  if (typeof b.name === "string") out.push(["script", b.name]);
+  for (const d of list(b.d1_databases)) if (typeof d.database_name === "string") out.push(["d1", d.database_name]);
+  for (const r of list(b.r2_buckets)) if (typeof r.bucket_name === "string") out.push(["r2", r.bucket_name]);
+  const queues = (b.queues ?? {}) as { producers?: unknown; consumers?: unknown };
+  for (const q of [...list(queues.producers), ...list(queues.consumers)]) {
+    if (typeof q.queue === "string") out.push(["queue", q.queue]);
+    if (typeof q.dead_letter_queue === "string") out.push(["queue", q.dead_letter_queue]);
+  }
+  for (const w of list(b.workflows)) if (typeof w.name === "string") out.push(["workflow", w.name]);
+  return out;
+}
+
+/** True when Cloudflare's rule for the kind (config/limits.ts NAME_RULES) accepts the name. */
+function nameFits(kind: NameKind, name: string): boolean {
+  const rule = NAME_RULES[kind];
+  return name.length >= rule.min && name.length <= rule.max && rule.pattern.test(name);
+}
 type Route = string | { pattern: string; zone_name?: string; custom_domain?: boolean };
 
 export interface SystemCoverage {
@@ -74,6 +101,7 @@ export function coverageOf(system: string): SystemCoverage {
     if (r.main === undefined) gaps.add("assets-only worker (no entry)");
     for (const e of environmentsOf(r)) envs.add(e || "(top)");
     for (const [, b] of [["", r], ...Object.entries(r.env ?? {})] as Array<[string, Raw]>) {
+      for (const [kind, name] of physicalNames(b)) if (!nameFits(kind, name)) gaps.add(`${NAME_RULES[kind].what}s Cloudflare refuses`);
       for (const [k, v] of Object.entries(b)) {
         if (NEUTRAL.has(k)) continue;
         features.add(k === "route" ? "routes" : k);

@@ -12,6 +12,7 @@ import { generateEnvFiles, type GeneratedFile } from "../config/envTypes";
 import { deepMerge, isPlainObject } from "../config/merge";
 import { systemSchema, type SystemConfig } from "../config/schema";
 import { readStackConfig } from "../local/pulumiConfig";
+import { absentWorkers } from "../config/stackPresence";
 import { runMain } from "./cli";
 
 const REPO = path.resolve(__dirname, "..");
@@ -36,7 +37,9 @@ export function stackSystems(root: string): Record<string, SystemConfig> {
     const merged = isPlainObject(settings) && isPlainObject(settings.overrides) ? deepMerge(shared, settings.overrides) : shared;
     const parsed = systemSchema.safeParse(merged);
     if (!parsed.success) throw new Error(`${path.join(root, `Pulumi.${stack}.yaml`)}: the declaration of stack ${stack} is not valid (${parsed.error.issues[0]?.message}); \`pulumi preview --stack ${stack}\` lists every problem`);
-    out[stack] = parsed.data;
+    // A worker absent from this stack (`stacks`) has no Env there.
+    const absent = new Set(absentWorkers(parsed.data.workers, stack));
+    out[stack] = absent.size ? { ...parsed.data, workers: Object.fromEntries(Object.entries(parsed.data.workers).filter(([k]) => !absent.has(k))) } : parsed.data;
   }
   return out;
 }

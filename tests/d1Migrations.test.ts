@@ -75,6 +75,12 @@ function trickyFolder(dir: string): void {
       "CREATE TABLE audit (note_id INTEGER, what TEXT);\nCREATE TRIGGER notes_audit AFTER INSERT ON notes BEGIN\n  INSERT INTO audit (note_id, what) VALUES (new.id, 'insert;ed');\n  INSERT INTO audit (note_id, what) VALUES (new.id, 'twice');\nEND;\nINSERT INTO notes (body) VALUES ('after trigger');\n",
     "10_transaction.sql": "BEGIN TRANSACTION;\nCREATE INDEX notes_body ON notes (body);\nCOMMIT;\n",
     "0003_view.sql": "CREATE VIEW note_bodies AS SELECT body FROM notes;",
+    // Names the validator once refused and wrangler applies: a letter after the number (39), a
+    // tie on 39 broken by name, a space, and no number at all (after every numbered file).
+    "039b_fix.sql": "INSERT INTO notes (body) VALUES ('39b');\n",
+    "0039_a.sql": "INSERT INTO notes (body) VALUES ('39');\n",
+    "0040_with space.sql": "INSERT INTO notes (body) VALUES ('40');\n",
+    "seed.sql": "INSERT INTO notes (body) VALUES ('seed');\n",
     "README.md": "not a migration",
     ".hidden.sql": "CREATE TABLE hidden (x);",
   };
@@ -87,9 +93,9 @@ describe("D1 migrations in-process, against wrangler d1 migrations apply --local
   beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ws-d1eq-"))));
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("orders files as wrangler does: by the number before the first _, *.sql only, no dot files", () => {
+  it("orders files as wrangler does: by the number before the first _ (039b is 39), unnumbered last, *.sql only, no dot files", () => {
     trickyFolder(path.join(tmp, "m"));
-    assert.deepEqual(migrationFiles(path.join(tmp, "m")), ["0001_init.sql", "2_trigger.sql", "0003_view.sql", "10_transaction.sql"]);
+    assert.deepEqual(migrationFiles(path.join(tmp, "m")), ["0001_init.sql", "2_trigger.sql", "0003_view.sql", "10_transaction.sql", "0039_a.sql", "039b_fix.sql", "0040_with space.sql", "seed.sql"]);
   });
 
   it("splits statements as SQLite's sqlite3_complete does: strings, identifiers, comments and trigger bodies stay whole", () => {
@@ -142,7 +148,11 @@ describe("D1 migrations in-process, against wrangler d1 migrations apply --local
       [1, "0001_init.sql"],
       [2, "2_trigger.sql"],
       [3, "0003_view.sql"],
-      [4, "10_transaction.sql"],
+      [4, "0039_a.sql"],
+      [5, "039b_fix.sql"],
+      [6, "0040_with space.sql"],
+      [7, "seed.sql"],
+      [8, "10_transaction.sql"],
     ]);
   });
 

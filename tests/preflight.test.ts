@@ -93,7 +93,7 @@ const cases: Case[] = [
       delete s.workers.admin;
     },
     stackSettings: { suffix: `-${"s".repeat(30)}` },
-    expect: [/system\.workers\.a{31}: script name "tg-a+\.\.\.s+" is 65 characters; Cloudflare allows 63/, "shorten the worker's key, the app or the stack's suffix"],
+    expect: [/system\.workers\.a{31}: script name "tg-a+\.\.\.s+" is 65 characters; Cloudflare allows 63/, "shorten the key, the app or the stack's suffix, or give the resource a `name`"],
   },
   {
     name: "a hostname label longer than DNS allows",

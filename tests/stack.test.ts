@@ -32,9 +32,9 @@ describe("reference stacks under the mock runtime", () => {
     assert.deepEqual(count(production), expected);
   });
 
-  it("declare the D1 database with explicit read replication, and its migrations command", () => {
+  it("declare the D1 database without read replication (not declared: Cloudflare's setting is left alone), and its migrations command", () => {
     const d1 = one(staging, TYPES.d1, "main");
-    assert.deepEqual(d1.inputs, { accountId: TEST_IDS.accountId, name: "tg-main-staging", readReplication: { mode: "disabled" } });
+    assert.deepEqual(d1.inputs, { accountId: TEST_IDS.accountId, name: "tg-main-staging" });
     const cmd = one(staging, TYPES.command, "main-migrations");
     const hash = createHash("sha256");
     for (const f of fs.readdirSync(path.join(ROOT, "migrations/main")).sort())
