@@ -11,7 +11,12 @@ import type { ImportResult } from "./importer";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const OWN_PACKAGE: { version: string; devDependencies?: Record<string, string> } = require(fs.existsSync(path.join(__dirname, "../../package.json")) ? "../../package.json" : "../../../package.json");
 
-const yaml = (v: unknown) => stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
+/**
+ * YAML that every reader takes the same way: written under YAML 1.1's rules, so a string that 1.1
+ * readers would turn into something else (a date such as 2025-06-01 — Pulumi's Go reader makes it
+ * a timestamp —, yes/no/on/off) is quoted. Still plain YAML 1.2.
+ */
+const yaml = (v: unknown) => stringify(v, { version: "1.1", lineWidth: 0, aliasDuplicateObjects: false });
 
 /** The files of the project, by path relative to the output folder. */
 export function projectFiles(r: ImportResult): Record<string, string> {
