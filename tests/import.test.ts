@@ -83,6 +83,7 @@ describe("workers-stack import: equivalence with wrangler deploy --dry-run", fun
     const why = new Map<string, number>();
     for (const u of tally.untranslated) for (const w of new Set(u.why)) why.set(w, (why.get(w) ?? 0) + 1);
     for (const [w, count] of [...why].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`        ${String(count).padStart(3)} × ${w}`);
+    if (process.env.IMPORT_TALLY) fs.writeFileSync(process.env.IMPORT_TALLY, JSON.stringify(tally, null, 2));
   });
 
   for (const corpus of CORPORA) {
