@@ -58,7 +58,7 @@ export function main(declared: Declared = {}): StackOutputs {
   const bundles: Record<string, Bundle> = {};
   for (const w of plan.workers) {
     try {
-      bundles[w.key] = writeBundle(root, loaded.bundles.get(w.key)!, bundleDir(plan.stack, w.key));
+      bundles[w.key] = writeBundle(root, loaded.bundles.get(w.key)!, bundleDir(plan.stack, w.key), loaded.sourceMaps.get(w.key));
     } catch (e) {
       issues.push({ path: `system.workers.${w.key}.entry`, message: `cannot write the bundle to ${bundleDir(plan.stack, w.key)}: ${(e as Error).message}`, hint: "the project folder must be writable (bundles go to .workers-stack/build, git-ignored)", file: "Pulumi.yaml" });
     }

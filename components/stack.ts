@@ -10,7 +10,7 @@ import { Queue } from "./queue";
 import { R2Bucket } from "./r2Bucket";
 import { StackSecrets } from "./stackSecrets";
 import { TelegramWebhook } from "./telegramWebhook";
-import { Worker } from "./worker";
+import { Worker, type WorkerSettings } from "./worker";
 
 export interface StackArgs {
   /** The validated plan of this stack. */
@@ -187,6 +187,7 @@ export class Stack extends pulumi.ComponentResource {
           ...(deadLetterQueue ? { deadLetterQueue } : {}),
           settings,
         })),
+        settings: workerSettings(w, (key) => this.workers[key]!.scriptName),
       },
       parent,
     );
@@ -258,4 +259,18 @@ export class Stack extends pulumi.ComponentResource {
       hyperdriveId: (key) => this.hyperdriveIds[key]!,
     };
   }
+}
+
+/** A planned worker's settings in the provider's terms; a tail consumer of the stack by its script's output. */
+function workerSettings(w: PlannedWorker, scriptName: (worker: string) => pulumi.Input<string>): WorkerSettings {
+  const s = w.settings;
+  return {
+    workersDev: s.workersDev,
+    ...(s.previewUrls !== undefined ? { previewUrls: s.previewUrls } : {}),
+    ...(s.observability ? { observability: s.observability } : {}),
+    ...(s.logpush !== undefined ? { logpush: s.logpush } : {}),
+    tailConsumers: s.tailConsumers.map((t) => (t.worker !== undefined ? scriptName(t.worker) : t.script)),
+    ...(s.placement ? { placement: s.placement } : {}),
+    ...(s.limits ? { limits: s.limits } : {}),
+  };
 }

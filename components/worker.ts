@@ -2,6 +2,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedMigrationStep } from "../config/doMigrations";
 import { Bundle, bundleWorker } from "./bundle";
+import type { BundleOptions } from "../config/scriptSettings";
 import { DurableObjectMigrations } from "./doMigrations";
 
 /** A binding as sent to Cloudflare (ids and secret values resolved). */
@@ -23,9 +24,11 @@ export interface WorkerArgs {
   outDir: string;
   /**
    * The finished bundle of `entry` (the program bundles every worker before registering anything).
-   * @default bundled here
+   * @default bundled here, with `bundleOptions`
    */
   bundle?: Bundle;
+  /** esbuild options when the bundle is built here (config/scriptSettings.ts `bundleOptions`). @default not minified, no source map */
+  bundleOptions?: BundleOptions;
   /** Compatibility date, e.g. `2025-09-01`. */
   compatibilityDate: string;
   /** @default [] */
@@ -65,6 +68,25 @@ export interface WorkerArgs {
   }[];
   /** Cron schedules (a `cloudflare.WorkersCronTrigger`). @default [] */
   crons?: string[];
+  /**
+   * Exposure and script settings (config/scriptSettings.ts plans them).
+   * @default workers.dev on, preview URLs and every other setting not sent
+   */
+  settings?: WorkerSettings;
+}
+
+/** A script's exposure and settings, in the provider's terms. */
+export interface WorkerSettings {
+  /** workers.dev on or off: a `cloudflare.WorkersScriptSubdomain` is always registered, as wrangler always sets it. */
+  workersDev: boolean;
+  /** Preview URLs; not sent when undefined (Cloudflare keeps the script's setting). */
+  previewUrls?: boolean;
+  observability?: cloudflare.types.input.WorkersScriptObservability;
+  logpush?: boolean;
+  /** Script names of the tail consumers (a worker of the stack's name output, so it exists first). */
+  tailConsumers?: pulumi.Input<string>[];
+  placement?: cloudflare.types.input.WorkersScriptPlacement;
+  limits?: cloudflare.types.input.WorkersScriptLimits;
 }
 
 /**
@@ -76,6 +98,8 @@ export class Worker extends pulumi.ComponentResource {
   readonly workflows: Record<string, cloudflare.Workflow> = {};
   readonly consumers: cloudflare.QueueConsumer[] = [];
   readonly cronTrigger?: cloudflare.WorkersCronTrigger;
+  /** workers.dev and preview URLs of the script. */
+  readonly subdomain: cloudflare.WorkersScriptSubdomain;
   /** The command that computes the Durable Object migrations of each upload, when the script has a history. */
   readonly doMigrations?: DurableObjectMigrations;
   readonly scriptName: pulumi.Output<string>;
@@ -84,7 +108,7 @@ export class Worker extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Worker", name, {}, opts);
-    const bundle = args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir);
+    const bundle = args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir, args.bundleOptions);
     this.contentSha256 = bundle.sha256;
 
     const upload: cloudflare.WorkersScriptArgs = {
@@ -98,6 +122,7 @@ export class Worker extends pulumi.ComponentResource {
       compatibilityDate: args.compatibilityDate,
       compatibilityFlags: args.compatibilityFlags ?? [],
       bindings: args.bindings,
+      ...scriptSettingsInputs(args.settings, bundle),
     };
     if (args.durableObjectMigrations?.length) {
       this.doMigrations = new DurableObjectMigrations(
@@ -152,6 +177,33 @@ export class Worker extends pulumi.ComponentResource {
         child,
       );
     }
+    // wrangler sets workers.dev (and preview URLs when declared) on every deploy; so does this.
+    // Deleting the resource changes nothing on Cloudflare (the provider's delete is a no-op).
+    this.subdomain = new cloudflare.WorkersScriptSubdomain(
+      name,
+      {
+        accountId: args.accountId,
+        scriptName: this.scriptName,
+        enabled: args.settings?.workersDev ?? true,
+        ...(args.settings?.previewUrls !== undefined ? { previewsEnabled: args.settings.previewUrls } : {}),
+      },
+      child,
+    );
     this.registerOutputs({ scriptName: this.scriptName, contentSha256: bundle.sha256 });
   }
+}
+
+/** The `WorkersScript` inputs of the settings: only what is declared is sent (as wrangler does). */
+function scriptSettingsInputs(settings: WorkerSettings | undefined, bundle: Bundle): Partial<cloudflare.WorkersScriptArgs> {
+  return {
+    ...(settings?.observability ? { observability: settings.observability } : {}),
+    ...(settings?.logpush !== undefined ? { logpush: settings.logpush } : {}),
+    ...(settings?.tailConsumers?.length ? { tailConsumers: settings.tailConsumers.map((service) => ({ service })) } : {}),
+    ...(settings?.placement ? { placement: settings.placement } : {}),
+    ...(settings?.limits ? { limits: settings.limits } : {}),
+    // The source map travels as one more part of the multipart upload, as wrangler sends it.
+    ...(bundle.sourceMap
+      ? { files: { [bundle.sourceMap.name]: { contentType: "application/source-map", contentFile: bundle.sourceMap.contentFile, contentSha256: bundle.sourceMap.sha256 } } }
+      : {}),
+  };
 }

@@ -1,6 +1,7 @@
 /** Small graph helpers for deploy order. Nodes are logical keys; edges point at what must exist first. */
 import { declaredKindOf } from "./bindingKinds";
 import type { SystemConfig } from "./schema";
+import { tailConsumerWorkers } from "./scriptSettings";
 
 /** Which worker hosts each workflow key (the first that declares it). */
 export function workflowHosts(system: Pick<SystemConfig, "workers">): Map<string, string> {
@@ -12,7 +13,8 @@ export function workflowHosts(system: Pick<SystemConfig, "workers">): Map<string
 
 /**
  * Deploy-order edges, worker → the workers that must exist before it: the targets of its service
- * bindings, the hosts of the Durable Object classes and Workflows it binds (other than itself).
+ * bindings, the hosts of the Durable Object classes and Workflows it binds, its tail consumers
+ * (other than itself).
  */
 export function deployEdges(system: Pick<SystemConfig, "workers">): Map<string, string[]> {
   const wfHosts = workflowHosts(system);
@@ -21,6 +23,8 @@ export function deployEdges(system: Pick<SystemConfig, "workers">): Map<string, 
     const targets = Object.values(worker.bindings ?? {})
       .map((b) => declaredKindOf(b)?.deployEdge?.(b, { self: key, workflowHost: (wf) => wfHosts.get(wf) }))
       .filter((s): s is string => s !== undefined && s !== key && Object.hasOwn(system.workers, s));
+    // Its tail consumers exist first too (Cloudflare refuses a tail consumer that is not deployed).
+    targets.push(...tailConsumerWorkers(worker).filter((s) => s !== key && Object.hasOwn(system.workers, s)));
     edges.set(key, [...new Set(targets)].sort());
   }
   return edges;

@@ -62,6 +62,25 @@ export const LIMITS = {
   // (12 h), max_concurrency ≤ 250. Enforced by the schema (config/schema.ts); listed here so the
   // numbers live in one place with their source.
   consumer: { batchSize: 100, maxWaitTimeMs: 60_000, maxRetries: 100, retryDelay: 43_200, maxConcurrency: 250 },
+  // https://developers.cloudflare.com/workers/platform/limits/#cpu-time — "CPU time: 10 ms (Free),
+  // 5 min (Paid)"; a worker's `limits.cpu_ms` may set up to 300,000 ms on Paid
+  // (https://developers.cloudflare.com/workers/wrangler/configuration/#limits).
+  cpuMs: { free: 10, paid: 300_000 } satisfies PlanLimit,
+  // https://developers.cloudflare.com/workers/platform/limits/#subrequests — "Subrequests:
+  // 50/request (Free), 10,000/request (Paid)".
+  subrequests: { free: 50, paid: 10_000 } satisfies PlanLimit,
+  // https://developers.cloudflare.com/workers/observability/logs/workers-logs/#head-based-sampling —
+  // head_sampling_rate "from 0 to 1 (1 = 100%, 0.1 = 10%)" (also the provider's description).
+  headSamplingRate: { min: 0, max: 1 },
+  // https://developers.cloudflare.com/workers/configuration/placement/ — Smart Placement
+  // (`mode = "smart"`) or targeted placement by `region` ("<provider>:<region>", e.g.
+  // aws:us-east-1, gcp:europe-west1, azure:westeurope), `hostname` (an HTTP host) or `host`
+  // ("host:port" of a TCP service); one of them (wrangler: "mutually exclusive").
+  placement: {
+    modes: ["{ mode: smart }", "{ region: <provider>:<region> }", "{ hostname: <host> }", "{ host: <host>:<port> }"],
+    region: /^[a-z0-9]+:[a-z0-9-]+$/,
+    host: /^[^\s:/]+:\d{1,5}$/,
+  },
 } as const;
 
 /** The kinds of physical name this program sets, each checked by its own rule (NAME_RULES). */

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildBundle, BuiltBundle } from "../components/bundle";
 import { ConfigError } from "./errors";
+import type { BundleOptions } from "./scriptSettings";
 import { buildPlan, Plan } from "./plan";
 import { ConfigSource, Facts, validate } from "./validate";
 
@@ -101,8 +102,8 @@ export function fileFacts(root: string, now: Date = new Date(), stack?: string):
     bundles,
     ...(stack !== undefined
       ? {
-          bundle(entry: string, worker: string) {
-            const built = buildBundle(root, entry, bundleDir(stack, worker));
+          bundle(entry: string, worker: string, options?: BundleOptions) {
+            const built = buildBundle(root, entry, bundleDir(stack, worker), options);
             bundles.set(worker, built);
             return built.ok ? { bytes: built.bytes.length, gzipBytes: built.gzipBytes } : { errors: built.errors };
           },
@@ -123,20 +124,23 @@ export function gitVersion(root: string): string {
 /**
  * Reads, validates and plans the current stack, bundling every worker on the way. Throws
  * ConfigError before anything is registered, listing every problem (a worker that does not
- * bundle included). Returns the plan and each worker's bundle bytes, by worker key.
+ * bundle included). Returns the plan and each worker's bundle bytes (and source map, when it
+ * uploads one), by worker key.
  */
-export function loadPlan(root: string = projectRoot(), source: ConfigSource = readConfigSource()): { plan: Plan; bundles: Map<string, Buffer> } {
+export function loadPlan(root: string = projectRoot(), source: ConfigSource = readConfigSource()): { plan: Plan; bundles: Map<string, Buffer>; sourceMaps: Map<string, Buffer> } {
   const facts = fileFacts(root, new Date(), source.stack);
   const declaration = validate(source, facts);
   const plan = buildPlan(declaration, declaration.settings.version ?? gitVersion(root));
   const bundles = new Map<string, Buffer>();
+  const sourceMaps = new Map<string, Buffer>();
   for (const w of plan.workers) {
     const built = facts.bundles.get(w.key);
     // validate() bundled every worker that passed; anything else is a bug, said as such.
     if (!built?.ok) throw new Error(`workers-stack: internal error: worker ${w.key} was validated without a bundle`);
     bundles.set(w.key, built.bytes);
+    if (built.map) sourceMaps.set(w.key, built.map);
   }
-  return { plan, bundles };
+  return { plan, bundles, sourceMaps };
 }
 
 /**

@@ -9,6 +9,7 @@ import { expandName, hostFor, injectedVars, type InjectedVars, type NameContext 
 import { hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
+import { planScriptSettings, type PlannedScriptSettings } from "./scriptSettings";
 
 export type { PlannedBinding } from "./bindingKinds";
 
@@ -124,8 +125,10 @@ export interface PlannedWorker {
   };
   /** Databases this worker binds: their migrations run before the worker is updated. */
   databases: string[];
-  /** Workers that must exist first: service targets, hosts of bound Durable Objects and Workflows. */
+  /** Workers that must exist first: service targets, hosts of bound Durable Objects and Workflows, tail consumers. */
   services: string[];
+  /** Exposure (workers.dev, preview URLs) and script settings (observability, logpush, tail consumers, placement, limits, bundler options). */
+  settings: PlannedScriptSettings;
 }
 
 export interface Plan {
@@ -262,6 +265,9 @@ export function buildPlan(decl: Declaration, version: string): Plan {
         : {}),
       databases: uniqueSorted(bindings.flatMap((b) => (b.type === "d1" ? [b.database] : []))),
       services: edges.get(key) ?? [],
+      // Tail consumers of the system get their script name as scriptName does. "Routed" as wrangler
+      // counts it: hostnames, custom domains and zone routes (`routes`, once declared).
+      settings: planScriptSettings(w, hosts.length + (w.customDomains ?? []).length + ((w as { routes?: unknown[] }).routes ?? []).length > 0, scriptName),
     };
   });
 

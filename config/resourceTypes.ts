@@ -17,6 +17,7 @@ export const RESOURCE_TYPE = {
   cron: "cloudflare:index/workersCronTrigger:WorkersCronTrigger",
   route: "cloudflare:index/workersRoute:WorkersRoute",
   customDomain: "cloudflare:index/workersCustomDomain:WorkersCustomDomain",
+  subdomain: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
   dns: "cloudflare:index/dnsRecord:DnsRecord",
   command: "command:local:Command",
   password: "random:index/randomPassword:RandomPassword",

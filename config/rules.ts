@@ -11,6 +11,7 @@ import { hostFor, injectedNames } from "./names";
 import { checkHostname, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkNames } from "./nameRules";
 import { checkMigrationHistory } from "./doMigrations";
+import { bundleOptions, checkScriptSettings, unbundlable } from "./scriptSettings";
 import { checkHyperdrives, checkSingleBindings, hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { isMigrationFile } from "./migrationFiles";
 import {
@@ -157,8 +158,9 @@ export function checkWorkers(ctx: RuleContext): void {
       issues.push({ path: `${at}.entry`, message: pathProblem(worker.entry, facts)!, hint: "give the entry module inside the project, e.g. workers/bot/index.ts" });
     } else if (!facts.isFile(worker.entry))
       issues.push({ path: `${at}.entry`, message: `entry file "${worker.entry}" does not exist`, hint: "give the path of the worker's entry module relative to the project root" });
-    else if (facts.bundle) {
-      const built = facts.bundle(worker.entry, key);
+    else if (facts.bundle && !system.invalid.has(`workers.${key}.build`) && !unbundlable(worker)) {
+      // (Not bundled when its build options are wrong: those are reported, a bundle without them would only fail again.)
+      const built = facts.bundle(worker.entry, key, bundleOptions(worker));
       if ("errors" in built)
         issues.push({
           path: `${at}.entry`,
@@ -312,7 +314,7 @@ export function checkDeployOrder(ctx: RuleContext): void {
   if (cycle)
     issues.push({
       path: "system.workers",
-      message: `service, Durable Object or Workflow bindings form a cycle: ${cycle.join(" → ")}`,
+      message: `service, Durable Object or Workflow bindings${tailCycle(system, cycle) ? " and tail consumers" : ""} form a cycle: ${cycle.join(" → ")}`,
       hint: "a worker must exist before another binds it; break the cycle (e.g. call over HTTP in one direction)",
     });
 
@@ -334,8 +336,27 @@ export function checkAccountLimits(ctx: RuleContext): void {
     });
 }
 
+/** Exposure and script settings of each worker: tail consumers, limits per plan (config/scriptSettings.ts). */
+export function checkWorkerSettings(ctx: RuleContext): void {
+  const { system, plan, facts, issues } = ctx;
+  for (const [key, worker] of Object.entries(system.workers)) {
+    issues.push(...checkScriptSettings(`system.workers.${key}`, key, worker, { plan, workers: system.workers, invalid: system.invalid }));
+    // An alias to a file is a source like the entry: a plain path inside the project.
+    for (const [name, target] of Object.entries(worker.build?.alias ?? {})) {
+      if (!/^\.{0,2}\//.test(target)) continue; // a package name
+      const bad = pathProblem(target, facts);
+      if (bad) issues.push({ path: `system.workers.${key}.build.alias.${name}`, message: bad, hint: "point the alias at a file inside the project, e.g. ./src/shims/fetch.ts (relative to the project root)" });
+    }
+  }
+}
+
+/** True when a step of the cycle is a tail consumer rather than a binding. */
+function tailCycle(system: LenientSystem, cycle: string[]): boolean {
+  return cycle.slice(1).some((to, i) => (system.workers[cycle[i]!]?.tailConsumers ?? []).some((t) => "worker" in t && t.worker === to));
+}
+
 /** The rules, in the order their problems are listed. */
-export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkHyperdrives, checkWorkers, checkSingleBindings, checkDeployOrder, checkAccountLimits];
+export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkHyperdrives, checkWorkers, checkWorkerSettings, checkSingleBindings, checkDeployOrder, checkAccountLimits];
 
 export function pathProblem(value: string, facts: Facts): string | undefined {
   const problem = projectPathProblem(value);

@@ -17,6 +17,7 @@ import { z } from "zod";
 export { LOGICAL_KEY, BINDING_NAME, HOST_LABEL, CLASS_NAME, CRON, DOMAIN, COMPAT_DATE } from "./fields";
 import { logicalKey, bindingName, compatDate, className, hostLabel, CRON, DOMAIN } from "./fields";
 import { bindingTargetsSchema } from "./bindingKinds";
+import { scriptSettingsShape } from "./scriptSettings";
 import { nameTemplateProblem, STACK_NAME } from "./names";
 
 /**
@@ -201,6 +202,9 @@ export const workerSchema = z.strictObject({
     .optional(),
   /** Cron schedules (five fields, UTC), e.g. `["0 * * * *"]`. @default [] */
   crons: z.array(z.string().regex(CRON, { error: "must be a cron expression of five fields, e.g. */15 * * * *" })).optional(),
+  // Exposure (workersDev, previewUrls) and script settings (observability, logpush, tailConsumers,
+  // placement, limits, build, uploadSourceMaps): documented where they are declared.
+  ...scriptSettingsShape,
 });
 
 export const databaseSchema = z.strictObject({

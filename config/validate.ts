@@ -22,6 +22,7 @@ import {
 } from "./schema";
 import { didYouMean, WorkersPlan } from "./limits";
 import { RULES, type RuleContext } from "./rules";
+import type { BundleOptions } from "./scriptSettings";
 import { absentWorkers, checkPresence, checkStackNames } from "./stackPresence";
 
 /** What the program read from Pulumi config for one stack. */
@@ -59,7 +60,7 @@ export interface Facts {
    * both, so a worker that does not compile stops the program before anything is registered.
    * @default not bundled (pure validation, e.g. the fuzzing)
    */
-  bundle?(entry: string, worker: string): { errors: string[] } | { bytes: number; gzipBytes: number };
+  bundle?(entry: string, worker: string, options?: BundleOptions): { errors: string[] } | { bytes: number; gzipBytes: number };
 }
 
 /** A configuration that passed every rule. */
@@ -277,6 +278,8 @@ function lenientWorkers(entries: unknown, invalid: Set<string>): Record<string, 
       if (!Object.hasOwn(value, field)) continue;
       const r = (schema as z.ZodType).safeParse(value[field]);
       if (r.success && r.data !== undefined) fields[field] = r.data;
+      // Remembered, so a rule that depends on the field (the bundle on `build`) does not report a second, derived problem.
+      else if (!r.success) invalid.add(`workers.${key}.${field}`);
     }
     Object.defineProperty(out, key, { value: fields as WorkerConfig, enumerable: true, writable: true, configurable: true });
   }

@@ -27,7 +27,7 @@ export function describeLocal(local: LocalStack): string {
     w.key,
     w.scriptName,
     w.url,
-    w.hosts.join(" ") || "-",
+    w.hosts.join(" ") || (w.exposure ? `- (${w.exposure})` : "-"),
     Object.entries(w.bindings)
       .map(([n, t]) => `${n}${t === "plain_text" ? "" : `(${reportedType(t) ?? t})`}`)
       .join(" "),

@@ -18,6 +18,8 @@ export interface HealthTarget {
   declared: Record<string, string>;
   /** Where `/health` is fetched; undefined when the worker has no URL. */
   url?: string;
+  /** How a worker without a hostname is reached: only on workers.dev, or only through service bindings. */
+  exposure?: Exposure;
   /** Host header to send (for a Host-routed entry); @default the URL's host */
   host?: string;
   /** The environment `/health` must report; undefined when the system injects none (`environmentVar: false`). */
@@ -26,6 +28,16 @@ export interface HealthTarget {
   expectVersion: string | undefined;
   /** Names of the injected vars (reported as environment/version, not as bindings). @default ENVIRONMENT, VERSION */
   injected?: string[];
+}
+
+/** How a worker with no hostname, route or custom domain is reached. */
+export type Exposure = "workers.dev" | "no public URL";
+
+/** Why a worker without a hostname has no URL here. */
+export function noUrlReason(t: { scriptName: string; exposure?: Exposure }): string {
+  return t.exposure === "workers.dev"
+    ? `no hostname: only on workers.dev (${t.scriptName}.<account subdomain>.workers.dev, which the declaration does not know)`
+    : "no hostname, route or workers.dev: no public URL (reached through service bindings, queues, crons or tail events)";
 }
 
 export type Verdict = "ok" | "missing" | "extra" | "unhealthy" | "type mismatch" | "not checked";
@@ -83,7 +95,7 @@ export async function checkWorker(t: HealthTarget): Promise<WorkerHealth> {
   const result: WorkerHealth = { key: t.key, scriptName: t.scriptName, ...(t.url ? { url: t.url } : {}), status: "no url", rows: [], problems: [], ok: false };
   if (!t.url) {
     // Queue consumers and cron workers have no route: nothing to call (seed 004 checks only HTTP workers).
-    return { ...result, ok: true, skipped: "no hostname: not reachable over HTTP" };
+    return { ...result, ok: true, skipped: noUrlReason(t) };
   }
   let res: { status: number; body: string };
   try {

@@ -55,7 +55,7 @@ export function bindingValue(w: BuiltWorker, name: string): string {
 }
 
 /** The files esbuild reads to bundle an entry (absolute paths, node_modules left out). */
-export async function bundleInputs(root: string, entry: string): Promise<string[]> {
+export async function bundleInputs(root: string, entry: string, alias?: Record<string, string>): Promise<string[]> {
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: [entry],
@@ -66,6 +66,8 @@ export async function bundleInputs(root: string, entry: string): Promise<string[
     platform: "browser",
     conditions: ["workerd", "worker", "browser"],
     external: ["cloudflare:*", "node:*"],
+    // The worker's aliases lead to other files: those are its sources too.
+    ...(alias && Object.keys(alias).length ? { alias } : {}),
     logLevel: "silent",
   });
   return Object.keys(result.metafile.inputs)

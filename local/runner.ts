@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import type { Miniflare } from "miniflare";
 import { bundleWorker } from "../components/bundle";
 import type { Plan } from "../config/plan";
+import type { BundleOptions } from "../config/scriptSettings";
 import { watchLocal } from "./watch";
 import { Evaluation } from "./evaluate";
 import { checkStackName } from "../config/names";
@@ -178,7 +179,7 @@ class Session {
   workers: BuiltWorker[] = [];
   migrations: LocalMigration[] = [];
   /** The bundle each worker runs now (its bytes) and where it came from. */
-  code = new Map<string, { entry: string; outDir: string; file: string; contents: string; sha: string }>();
+  code = new Map<string, { entry: string; outDir: string; file: string; contents: string; sha: string; bundle?: BundleOptions }>();
   mf!: Miniflare;
   url!: URL;
 
@@ -200,8 +201,11 @@ class Session {
     for (const w of workers) {
       const file = String(w.options.scriptPath);
       const contents = fs.readFileSync(file, "utf8");
-      const entry = plan.workers.find((p) => p.key === w.key)?.entry ?? "";
-      code.set(w.key, { entry, outDir: path.relative(this.opts.root, path.dirname(file)), file, contents, sha: sha256(contents) });
+      const planned = plan.workers.find((p) => p.key === w.key);
+      const entry = planned?.entry ?? "";
+      // The worker's build options, so a re-bundle in watch mode builds what the deploy would.
+      const bundle = planned?.settings?.bundle;
+      code.set(w.key, { entry, outDir: path.relative(this.opts.root, path.dirname(file)), file, contents, sha: sha256(contents), ...(bundle ? { bundle } : {}) });
     }
     return { evaluation, workers, migrations, code };
   }
@@ -234,7 +238,7 @@ class Session {
       const current = this.code.get(w.key)!;
       let contents: string;
       try {
-        const bundle = bundleWorker(this.opts.root, current.entry, current.outDir);
+        const bundle = bundleWorker(this.opts.root, current.entry, current.outDir, current.bundle);
         contents = fs.readFileSync(path.resolve(process.cwd(), bundle.contentFile), "utf8");
       } catch (e) {
         return { changes: [], error: `${w.key}: ${e instanceof Error ? e.message : String(e)}`, seconds: clock() };
@@ -296,7 +300,7 @@ class Session {
   /** Every file a worker's bundle is built from (node_modules left out), by worker key. */
   async sources(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    for (const [key, c] of this.code) out.set(key, await bundleInputs(this.opts.root, c.entry));
+    for (const [key, c] of this.code) out.set(key, await bundleInputs(this.opts.root, c.entry, c.bundle?.alias));
     return out;
   }
 }

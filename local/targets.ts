@@ -20,6 +20,7 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
   const add = (script: string, host: string) => hosts.set(script, [...(hosts.get(script) ?? []), host]);
   for (const r of registeredOf(ev.resources, "route", reveal)) add(String(r.inputs.script), String(r.inputs.pattern).replace(/\/\*$/, ""));
   for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(String(r.inputs.service), String(r.inputs.hostname));
+  const workersDev = new Set(registeredOf(ev.resources, "subdomain", reveal).filter((r) => r.inputs.enabled === true).map((r) => String(r.inputs.scriptName)));
   return registeredScripts(ev.resources, reveal)
     .map((r) => {
       const inputs = r.inputs;
@@ -31,6 +32,7 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
         declared: Object.fromEntries(bindings.map((b) => [b.name, b.type])),
         ...(where.url ? { url: where.url } : {}),
         ...(where.host ? { host: where.host } : {}),
+        ...(hosts.has(inputs.scriptName) ? {} : { exposure: workersDev.has(inputs.scriptName) ? ("workers.dev" as const) : ("no public URL" as const) }),
         expectEnvironment: injectedVars.environment === false ? undefined : (outputs.environment ?? ev.stack),
         expectVersion: injectedVars.version === false ? undefined : String(outputs.version ?? version),
         injected: [injectedVars.environment, injectedVars.version].filter((n): n is string => n !== false),

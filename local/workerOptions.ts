@@ -17,6 +17,8 @@ export interface LocalWorker {
   hosts: string[];
   /** Binding name → type, as sent. */
   bindings: Record<string, string>;
+  /** How it is reached on Cloudflare when no hostname routes to it. */
+  exposure?: "workers.dev" | "no public URL";
 }
 
 /** The type of a resource's parent, from its URN (`...::<parentType>$<type>::<name>`). */
@@ -51,6 +53,10 @@ export interface ScriptContext {
   consumers: Map<string, Record<string, Record<string, unknown>>>;
   crons: Map<string, string[]>;
   sqliteClasses: Set<string>;
+  /** Every registered script name (a tail consumer outside them is not emulated). */
+  scripts: Set<string>;
+  /** Scripts with workers.dev on. */
+  workersDev: Set<string>;
 }
 
 export function scriptContext(resources: RegisteredResource[]): ScriptContext {
@@ -82,7 +88,9 @@ export function scriptContext(resources: RegisteredResource[]): ScriptContext {
       return [...classesAfter(steps)].filter(([, storage]) => storage !== "kv").map(([c]) => `${String(s.inputs.scriptName)}\0${c}`);
     }),
   );
-  return { routes, consumers, crons, sqliteClasses };
+  const scripts = new Set(ofType(T.script).map((s) => String(s.inputs.scriptName)));
+  const workersDev = new Set(ofType(T.subdomain).filter((s) => s.inputs.enabled === true).map((s) => String(s.inputs.scriptName)));
+  return { routes, consumers, crons, sqliteClasses, scripts, workersDev };
 }
 
 export function workerOptions(
@@ -102,12 +110,14 @@ export function workerOptions(
     else notice(`binding ${b.name} (${b.type}) of ${scriptName} is not emulated locally`);
   }
   const patterns = context.routes.get(scriptName) ?? [];
+  const tails = localTails(inputs, scriptName, context, notice);
   return {
     key: script.name,
     scriptName,
     url: "",
     hosts: patterns.map((p) => p.replace(/\/\*$/, "")),
     bindings: types,
+    ...(patterns.length ? {} : { exposure: context.workersDev.has(scriptName) ? ("workers.dev" as const) : ("no public URL" as const) }),
     options: {
       name: scriptName,
       // Module names are taken relative to rootPath; it must hold the bundle.
@@ -122,9 +132,31 @@ export function workerOptions(
       queueConsumers: context.consumers.get(scriptName) ?? {},
       cronTriggers: context.crons.get(scriptName) ?? [],
       routes: patterns,
+      ...(tails.length ? { tails } : {}),
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     },
   };
+}
+
+/**
+ * The script's tail consumers that run in this stack (Miniflare's `tails`: their `tail()` handler
+ * receives this worker's events), with a notice for one outside it; and a notice naming the
+ * script settings only Cloudflare applies.
+ */
+function localTails(inputs: RegisteredScriptInputs, scriptName: string, context: ScriptContext, notice: (l: string) => void): string[] {
+  const tails: string[] = [];
+  for (const t of (inputs.tailConsumers ?? []) as { service: string }[]) {
+    if (context.scripts.has(t.service)) tails.push(t.service);
+    else notice(`tail consumer ${t.service} of ${scriptName} is not a worker of this stack: its tail events are not delivered locally`);
+  }
+  const cloudOnly = [
+    inputs.observability !== undefined ? "observability (Workers Logs, traces: locally console output goes to this terminal)" : "",
+    inputs.logpush !== undefined ? "logpush" : "",
+    inputs.placement !== undefined ? "placement (everything runs here)" : "",
+    inputs.limits !== undefined ? "limits (CPU and subrequests are not capped locally)" : "",
+  ].filter(Boolean);
+  if (cloudOnly.length) notice(`${scriptName}: ${cloudOnly.join(", ")} ${cloudOnly.length === 1 ? "is" : "are"} applied by Cloudflare only`);
+  return tails;
 }
 
 /** Name of the local stand-in for "no worker is routed to this hostname". */

@@ -28,6 +28,16 @@ const DECLARABLE = new Set([
   "ai", "browser", "version_metadata", "analytics_engine_datasets", "vectorize", "hyperdrive", "send_email", "ratelimits", "mtls_certificates", "dispatch_namespaces", "unsafe",
   "ai_search_namespaces", "artifacts",
 ]);
+// Exposure and script settings (config/scriptSettings.ts): workersDev, previewUrls, observability,
+// logpush, tailConsumers (a worker of the system or an outside script), placement, limits, the
+// bundler's minify / keepNames / define / alias, and uploadSourceMaps.
+for (const k of ["workers_dev", "preview_urls", "observability", "logpush", "tail_consumers", "placement", "limits", "minify", "keep_names", "define", "alias", "upload_source_maps"]) DECLARABLE.add(k);
+/** The parts of those settings the configuration does not express (wrangler name → label). */
+const SETTINGS_GAPS = {
+  placement: (v: Record<string, unknown>) => ("hint" in v || v.mode === "off" ? "placement hint / off" : undefined),
+  observability: (v: Record<string, unknown>) => ("redact_query_string" in v || "issues" in v ? "observability issues / redact_query_string" : undefined),
+} as Record<string, (v: Record<string, unknown>) => string | undefined>;
+
 /** How a key that cannot be declared is named in the table. */
 const LABEL: Record<string, string> = {
   analytics_engine_datasets: "Analytics Engine",
@@ -106,6 +116,8 @@ export function coverageOf(system: string): SystemCoverage {
         if (NEUTRAL.has(k)) continue;
         features.add(k === "route" ? "routes" : k);
         if (!DECLARABLE.has(k)) gaps.add(LABEL[k] ?? k);
+        const settingGap = Object.hasOwn(SETTINGS_GAPS, k) ? SETTINGS_GAPS[k]!(v as Record<string, unknown>) : undefined;
+        if (settingGap) gaps.add(settingGap);
         if (k === "migrations")
           for (const m of v as Array<Record<string, unknown[] | undefined>>) {
             // Deletes, renames and transfers are declared with durableObjectMigrations.

@@ -4,7 +4,8 @@
  * A Mermaid `flowchart LR` of one stack, drawn from the same evaluation the program deploys (the
  * program under Pulumi's mock runtime, secrets and ids handled as the local runner does): workers
  * and their bindings to D1 databases, KV namespaces, R2 buckets, queues, Durable Objects,
- * workflows and other workers; hostnames and cron triggers that reach each worker; queue consumers
+ * workflows and other workers; hostnames, workers.dev and cron triggers that reach each worker (a
+ * worker nothing public reaches is marked "no public URL"); tail consumers; queue consumers
  * and dead-letter queues; and the secrets two or more workers share. The output is sorted and names
  * only declared things (no ids, no git version), so it changes exactly when the declaration does.
  *
@@ -139,6 +140,21 @@ export function stackGraph(ev: Evaluation): string {
     node(id("host", host), `([${label(host, "custom domain")}])`);
     edge(id("host", host), workerId(String(i.service)));
   }
+  // workers.dev, where it is on; a worker nothing public reaches is marked as such.
+  const reached = new Set([...of(T.route).map(({ i }) => String(i.script)), ...of(T.customDomain).map(({ i }) => String(i.service))]);
+  for (const { i } of of(T.subdomain)) {
+    const script = String(i.scriptName);
+    const key = workerByScript.get(script);
+    if (i.enabled === true) {
+      node(id("workersdev", script), `([${label("workers.dev", `${script}.*.workers.dev`)}])`);
+      edge(id("workersdev", script), workerId(script));
+    } else if (key && !reached.has(script)) {
+      node(id("worker", key), `[${label(key, script, "no public URL")}]`);
+    }
+  }
+  // Tail consumers: where each worker's tail events go.
+  for (const { r, i } of of(T.script))
+    for (const t of (i.tailConsumers ?? []) as { service: string }[]) edge(id("worker", r.name), workerId(t.service), "tail events", true);
   for (const { r, i } of of(T.cron)) {
     const schedules = ((i.schedules ?? []) as { cron: string }[]).map((s) => s.cron).sort();
     node(id("cron", r.name), `([${label(`cron ${schedules.join(", ")}`)}])`);

@@ -19,6 +19,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { request } from "../local/http";
 import { withTargets } from "../local/targets";
+import { noUrlReason, type Exposure } from "../local/healthCheck";
 import { runMain } from "./cli";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -87,6 +88,8 @@ export interface SmokeTarget {
   scriptName: string;
   url?: string;
   host?: string;
+  /** How it is reached when it has no hostname. */
+  exposure?: Exposure;
 }
 
 /** Each check must name a declared worker that has a URL; the message lists every problem. */
@@ -97,7 +100,7 @@ export function checkTargets(file: string, checks: SmokeCheck[], targets: SmokeT
   checks.forEach((c, i) => {
     const t = byKey.get(c.worker);
     if (!t) issues.push(`checks[${i}].worker: worker "${c.worker}" is not declared in stack "${stack}" (declared: ${declared})`);
-    else if (!t.url) issues.push(`checks[${i}].worker: worker "${c.worker}" has no URL to check (no hostname in stack "${stack}")`);
+    else if (!t.url) issues.push(`checks[${i}].worker: worker "${c.worker}" has no URL to check on stack "${stack}": ${noUrlReason(t)}`);
   });
   if (issues.length) throw new SmokeFileError(file, issues);
 }
@@ -162,7 +165,7 @@ export interface SmokeOptions {
 export async function runSmoke(opts: SmokeOptions): Promise<{ ok: boolean; report: string; results: SmokeResult[] }> {
   const { file, checks } = loadSmokeFile(opts.root, opts.stack, opts.file);
   return withTargets({ ...opts, log: opts.log ?? (() => undefined) }, async (health) => {
-    const targets: SmokeTarget[] = health.map((t) => ({ key: t.key, scriptName: t.scriptName, ...(t.url ? { url: t.url } : {}), ...(t.host ? { host: t.host } : {}) }));
+    const targets: SmokeTarget[] = health.map((t) => ({ key: t.key, scriptName: t.scriptName, ...(t.url ? { url: t.url } : {}), ...(t.host ? { host: t.host } : {}), ...(t.exposure ? { exposure: t.exposure } : {}) }));
     checkTargets(file, checks, targets, opts.stack);
     const results = await runChecks(checks, targets);
     return { ok: results.every((r) => r.ok), report: formatSmoke(results), results };

@@ -120,7 +120,7 @@ describe("corpus of real wrangler systems (tests/fixtures/wrangler)", () => {
     const hey = coverageOf("hey");
     assert.equal(hey.workers, 18);
     assert.equal(hey.declarable, 16);
-    assert.deepEqual(hey.missing, [["node_compat (refused by wrangler 4)", 1], ["placement", 1], ["routes with paths", 1]]);
+    assert.deepEqual(hey.missing, [["node_compat (refused by wrangler 4)", 1], ["routes with paths", 1]]);
     assert.deepEqual(hey.environments, ["(top)", "production"]);
     const ente = coverageOf("ente");
     assert.deepEqual(ente.missing.at(-1), ["several zones (ente.com, ente.io)", null]);

@@ -26,10 +26,17 @@ describe("reference stacks under the mock runtime", () => {
   it("register exactly the declared Cloudflare resources", () => {
     const count = (ev: Evaluation) =>
       Object.fromEntries(Object.entries(TYPES).map(([k, t]) => [k, ofType(ev, t).length]));
-    // commands: migrations, Telegram webhook; none of the kinds the reference system does not declare
-    const expected = { d1: 1, kv: 1, script: 2, dns: 2, route: 2, command: 2, password: 2, r2: 0, queue: 0, consumer: 0, workflow: 0, cron: 0, customDomain: 0, hyperdrive: 0 };
+    // commands: migrations, Telegram webhook; none of the kinds the reference system does not declare;
+    // one workers.dev setting per script (off: both workers have hostnames)
+    const expected = { d1: 1, kv: 1, script: 2, dns: 2, route: 2, command: 2, password: 2, r2: 0, queue: 0, consumer: 0, workflow: 0, cron: 0, customDomain: 0, hyperdrive: 0, subdomain: 2 };
     assert.deepEqual(count(staging), expected);
     assert.deepEqual(count(production), expected);
+  });
+
+  it("turn workers.dev off for workers with a hostname, as wrangler does, and send no preview URL setting", () => {
+    for (const [ev, suffix] of [[staging, "-staging"], [production, ""]] as const)
+      for (const key of ["bot", "admin"])
+        assert.deepEqual(one(ev, TYPES.subdomain, key).inputs, { accountId: TEST_IDS.accountId, scriptName: `tg-${key}${suffix}`, enabled: false });
   });
 
   it("declare the D1 database without read replication (not declared: Cloudflare's setting is left alone), and its migrations command", () => {
