@@ -138,7 +138,8 @@ describe("workers-stack import: equivalence with wrangler deploy --dry-run", fun
               const want = sortedBindings(ref.bindings, e.config);
               try {
                 assert.deepEqual(got, want);
-                assert.deepEqual(registeredDeployment(script, ev.resources), expectedDeployment(e.config!));
+                const expected = expectedDeployment(e.config!);
+                assert.deepEqual(registeredDeployment(script, ev.resources, expected), expected);
                 tally.compared.push(what);
               } catch (err) {
                 problems.push(`${what}: differs from wrangler:\n${(err as Error).message}`);

@@ -304,6 +304,7 @@ export const TRANSLATORS: { keys: string[]; run(ctx: Ctx): void }[] = [
   { keys: ["placement"], run: setting("placement", "placement") },
   { keys: ["limits"], run: setting("limits", "limits") },
   { keys: ["tail_consumers"], run: translateTailConsumers },
+  { keys: ["upload_source_maps"], run: setting("upload_source_maps", "uploadSourceMaps", (v) => v) },
   { keys: ["minify", "keep_names", "define", "alias"], run: translateBuild },
   { keys: ["assets"], run: translateAssets },
   { keys: ["ai"], run: simpleBindings<{ binding: string; staging?: boolean }>("ai", "ai", (b) => b.binding, (b, ctx, at) => (b.staging ? void ctx.report("untranslated", `${at}.staging`, "no equivalent in workers-stack") : true)) },

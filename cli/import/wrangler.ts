@@ -53,6 +53,7 @@ export interface WranglerEnv {
   placement?: Record<string, unknown>;
   limits?: { cpu_ms?: number; subrequests?: number };
   minify?: boolean;
+  upload_source_maps?: boolean;
   keep_names?: boolean;
   define?: Record<string, string>;
   alias?: Record<string, string>;

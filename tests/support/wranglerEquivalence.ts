@@ -145,6 +145,30 @@ export interface Deployment {
   crons: string[];
   consumers: { queue: string; batchSize?: number; maxWaitTimeMs?: number; maxRetries?: number; retryDelay?: number; maxConcurrency?: number; deadLetterQueue?: string }[];
   durableObjects: { lastTag?: string; classes: Record<string, string> };
+  /** Script settings: workers.dev and preview URLs, tail consumers, logpush, limits, placement, observability (what the config declares). */
+  settings: Record<string, unknown>;
+}
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+function camelKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(camelKeys);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), camelKeys(x)]));
+  return v;
+}
+
+/** `declared` with each of its leaves taken from `sent` (what the upload carries of what the config declares). */
+function declaredPart(declared: unknown, sent: unknown): unknown {
+  if (declared && typeof declared === "object" && !Array.isArray(declared))
+    return Object.fromEntries(Object.keys(declared).map((k) => [k, declaredPart((declared as Record<string, unknown>)[k], (sent as Record<string, unknown> | undefined)?.[k])]));
+  return sent;
+}
+
+/** wrangler's placement as the upload carries it (smart, or targeted at a region, hostname or host). */
+function wranglerPlacement(p: Record<string, unknown> | undefined): unknown {
+  if (!p) return undefined;
+  if (p.mode === "smart") return { mode: "smart" };
+  const at = (["region", "hostname", "host"] as const).find((k) => p[k] !== undefined);
+  return at ? { mode: "targeted", [at]: p[at] } : p;
 }
 
 /** What wrangler deploys for this config and env, besides bindings. */
@@ -169,16 +193,27 @@ export function expectedDeployment(cfg: WranglerEnv): Deployment {
       }))
       .sort((a, b) => a.queue.localeCompare(b.queue)),
     durableObjects: { ...(steps.length ? { lastTag: steps[steps.length - 1]!.tag } : {}), classes: replaySnake(steps) },
+    settings: {
+      // wrangler 4.156 getSubdomainValues(): workers_dev ?? (no routes and no custom domains); preview_urls as declared.
+      workersDev: cfg.workers_dev ?? routes.length === 0,
+      previewUrls: cfg.preview_urls,
+      tailConsumers: (cfg.tail_consumers ?? []).map((t) => t.service).sort(),
+      logpush: cfg.logpush,
+      limits: cfg.limits && Object.keys(cfg.limits).length ? camelKeys(cfg.limits) : undefined,
+      placement: wranglerPlacement(cfg.placement),
+      observability: cfg.observability && Object.keys(cfg.observability).length ? camelKeys(cfg.observability) : undefined,
+    },
   };
 }
 
 /** What the imported project registers for the script `scriptName`, besides bindings. */
-export function registeredDeployment(script: RegisteredResource, resources: RegisteredResource[]): Deployment {
+export function registeredDeployment(script: RegisteredResource, resources: RegisteredResource[], expected?: Deployment): Deployment {
   const name = str(script.inputs.scriptName);
   const inputs = reveal(script.inputs) as Record<string, unknown>;
   const mine = (type: string, field: string) => resources.filter((r) => r.type === type && reveal(r.inputs[field]) === name);
   const queueName = (id: unknown) => str(resources.find((r) => r.type === RESOURCE_TYPE.queue && r.id === id)?.inputs.queueName) || `<queue id ${str(id)}>`;
   const migrations = inputs.migrations as { newTag?: string; steps?: Record<string, unknown>[] } | undefined;
+  const subdomain = mine(RESOURCE_TYPE.subdomain, "scriptName")[0];
   return {
     compatibilityDate: str(inputs.compatibilityDate),
     compatibilityFlags: [...((inputs.compatibilityFlags as string[] | undefined) ?? [])].sort(),
@@ -200,5 +235,15 @@ export function registeredDeployment(script: RegisteredResource, resources: Regi
       })
       .sort((a, b) => a.queue.localeCompare(b.queue)),
     durableObjects: { ...(migrations?.newTag ? { lastTag: migrations.newTag } : {}), classes: replayCamel(migrations?.steps ?? []) },
+    settings: {
+      workersDev: subdomain ? reveal(subdomain.inputs.enabled) : "<no WorkersScriptSubdomain>",
+      previewUrls: subdomain ? reveal(subdomain.inputs.previewsEnabled) : undefined,
+      tailConsumers: ((inputs.tailConsumers as { service: string }[] | undefined) ?? []).map((t) => t.service).sort(),
+      logpush: inputs.logpush,
+      limits: inputs.limits,
+      placement: inputs.placement,
+      // Cloudflare's defaults the program fills in (logs.enabled, invocationLogs) are not in wrangler's config: only what it declares is compared.
+      observability: expected?.settings.observability !== undefined ? declaredPart(expected.settings.observability, inputs.observability) : inputs.observability,
+    },
   };
 }
