@@ -11,6 +11,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Bundle, writeBundle } from "./components/bundle";
 import { migrationsHash } from "./components/database";
+import { assetsStageDir, stageAssets, type StagedAssets } from "./components/assets";
 import { z } from "zod";
 import { ConfigError, ConfigIssue } from "./config/errors";
 import { bundleDir, loadPlan, projectRoot, readConfigSource } from "./config/load";
@@ -56,7 +57,17 @@ export function main(declared: Declared = {}): StackOutputs {
     }
   }
   const bundles: Record<string, Bundle> = {};
+  const assets: Record<string, StagedAssets> = {};
   for (const w of plan.workers) {
+    if (!w.assets) continue;
+    try {
+      assets[w.key] = stageAssets(root, w.assets.directory, assetsStageDir(plan.stack, w.key));
+    } catch (e) {
+      issues.push({ path: `system.workers.${w.key}.assets.directory`, message: `cannot stage "${w.assets.directory}" for upload: ${(e as Error).message}`, hint: "its files must be readable and the project folder writable (staged copies go to .workers-stack/assets, git-ignored)", file: "Pulumi.yaml" });
+    }
+  }
+  for (const w of plan.workers) {
+    if (w.entry === undefined) continue; // an assets-only worker: no code
     try {
       bundles[w.key] = writeBundle(root, loaded.bundles.get(w.key)!, bundleDir(plan.stack, w.key), loaded.sourceMaps.get(w.key));
     } catch (e) {
@@ -68,7 +79,7 @@ export function main(declared: Declared = {}): StackOutputs {
   // Durable Object hosts' live migration tags are read under the real engine only (never under
   // the mocks of the tests and the local runner, unless a test asks for it against a fake API).
   const readLiveTags = !underMocks() || process.env.WORKERS_STACK_READ_LIVE_TAGS === "1";
-  const stack = new Stack(plan.app, { plan, projectRoot: root, bundles, readLiveTags, ...(apiToken ? { apiToken } : {}) });
+  const stack = new Stack(plan.app, { plan, projectRoot: root, bundles, assets, readLiveTags, ...(apiToken ? { apiToken } : {}) });
   return stack.outputs;
 }
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type BindingResolver, providerBinding } from "../config/bindingKinds";
 import { Plan, PlannedWorker } from "../config/plan";
 import { Bundle } from "./bundle";
+import type { StagedAssets } from "./assets";
 import { Database } from "./database";
 import { CustomDomain, Hostname } from "./hostname";
 import { Hyperdrive } from "./hyperdrive";
@@ -22,6 +23,11 @@ export interface StackArgs {
    * @default each Worker bundles its own entry
    */
   bundles?: Record<string, Bundle>;
+  /**
+   * Each worker's staged asset folder, by worker key, prepared before anything is registered.
+   * @default each Worker stages its own
+   */
+  assets?: Record<string, StagedAssets>;
   /**
    * API token for the migration commands (the provider reads its own from config or env).
    * @default the environment's CLOUDFLARE_API_TOKEN
@@ -169,9 +175,10 @@ export class Stack extends pulumi.ComponentResource {
         accountId: plan.accountId,
         scriptName: w.scriptName,
         projectRoot,
-        entry: w.entry,
+        ...(w.entry !== undefined ? { entry: w.entry } : {}),
         outDir: `.workers-stack/build/${plan.stack}/${w.key}`,
         ...(args.bundles?.[w.key] ? { bundle: args.bundles[w.key] } : {}),
+        ...(w.assets ? { assets: { declared: w.assets, ...(args.assets?.[w.key] ? { staged: args.assets[w.key] } : {}) } } : {}),
         compatibilityDate: w.compatibilityDate,
         compatibilityFlags: w.compatibilityFlags,
         bindings: w.bindings.map((b) => providerBinding(b, this.resolver(w.key))),

@@ -4,6 +4,8 @@ import type { PlannedMigrationStep } from "../config/doMigrations";
 import { Bundle, bundleWorker } from "./bundle";
 import type { BundleOptions } from "../config/scriptSettings";
 import { DurableObjectMigrations } from "./doMigrations";
+import { StagedAssets, stageAssets } from "./assets";
+import type { AssetsConfig } from "../config/assets";
 
 /** A binding as sent to Cloudflare (ids and secret values resolved). */
 export type ScriptBinding = cloudflare.types.input.WorkersScriptBinding;
@@ -15,8 +17,17 @@ export interface WorkerArgs {
   scriptName: string;
   /** Absolute project root. */
   projectRoot: string;
-  /** Entry module relative to the project root, e.g. `workers/bot/index.ts`. */
-  entry: string;
+  /**
+   * Entry module relative to the project root, e.g. `workers/bot/index.ts`.
+   * @default none: an assets-only worker (then `assets` is required)
+   */
+  entry?: string;
+  /**
+   * Static assets: the declared settings (`directory` project-relative) and, when the program
+   * staged the folder already, the staged copy the provider uploads (see components/assets.ts).
+   * @default no assets
+   */
+  assets?: { declared: AssetsConfig; staged?: StagedAssets };
   /**
    * Where the bundle is written, relative to the project root (git-ignored).
    * @example ".workers-stack/build/staging/bot"
@@ -103,26 +114,38 @@ export class Worker extends pulumi.ComponentResource {
   /** The command that computes the Durable Object migrations of each upload, when the script has a history. */
   readonly doMigrations?: DurableObjectMigrations;
   readonly scriptName: pulumi.Output<string>;
-  /** sha256 of the bundle: it changes exactly when the code does. */
+  /** sha256 of the bundle: it changes exactly when the code does ("" for an assets-only worker). */
   readonly contentSha256: string;
+  /** The provider's `assetManifestSha256` of the uploaded asset files, when the worker has assets. */
+  readonly assetsManifestSha256?: string;
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Worker", name, {}, opts);
-    const bundle = args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir, args.bundleOptions);
-    this.contentSha256 = bundle.sha256;
+    if (args.entry === undefined && !args.assets) throw new Error(`worker ${name}: give an entry, assets, or both`);
+    const bundle = args.entry === undefined ? undefined : (args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir, args.bundleOptions));
+    this.contentSha256 = bundle?.sha256 ?? "";
+    const staged = args.assets ? (args.assets.staged ?? stageAssets(args.projectRoot, args.assets.declared.directory, `${args.outDir}/assets`)) : undefined;
+    if (staged) this.assetsManifestSha256 = staged.manifestSha256;
 
     const upload: cloudflare.WorkersScriptArgs = {
       accountId: args.accountId,
       scriptName: args.scriptName,
-      // contentFile + contentSha256: the hash drives the diff, the bundle stays out of the state.
-      contentFile: bundle.contentFile,
-      contentSha256: bundle.sha256,
-      // Without mainModule the upload is a service-worker script and D1 bindings are refused.
-      mainModule: bundle.mainModule,
+      ...(bundle
+        ? {
+            // contentFile + contentSha256: the hash drives the diff, the bundle stays out of the state.
+            contentFile: bundle.contentFile,
+            contentSha256: bundle.sha256,
+            // Without mainModule the upload is a service-worker script and D1 bindings are refused.
+            mainModule: bundle.mainModule,
+          }
+        : {}),
       compatibilityDate: args.compatibilityDate,
       compatibilityFlags: args.compatibilityFlags ?? [],
-      bindings: args.bindings,
-      ...scriptSettingsInputs(args.settings, bundle),
+      // An assets-only worker uploads no module and no bindings, as wrangler does.
+      ...(bundle ? { bindings: args.bindings } : {}),
+      ...(args.assets && staged ? { assets: scriptAssets(args.assets.declared, staged) } : {}),
+      // wrangler's upload of an assets-only worker carries none of the script settings either.
+      ...(bundle ? scriptSettingsInputs(args.settings, bundle) : {}),
     };
     if (args.durableObjectMigrations?.length) {
       this.doMigrations = new DurableObjectMigrations(
@@ -189,12 +212,12 @@ export class Worker extends pulumi.ComponentResource {
       },
       child,
     );
-    this.registerOutputs({ scriptName: this.scriptName, contentSha256: bundle.sha256 });
+    this.registerOutputs({ scriptName: this.scriptName, contentSha256: this.contentSha256, ...(staged ? { assetsManifestSha256: staged.manifestSha256 } : {}) });
   }
 }
 
 /** The `WorkersScript` inputs of the settings: only what is declared is sent (as wrangler does). */
-function scriptSettingsInputs(settings: WorkerSettings | undefined, bundle: Bundle): Partial<cloudflare.WorkersScriptArgs> {
+function scriptSettingsInputs(settings: WorkerSettings | undefined, bundle: Bundle | undefined): Partial<cloudflare.WorkersScriptArgs> {
   return {
     ...(settings?.observability ? { observability: settings.observability } : {}),
     ...(settings?.logpush !== undefined ? { logpush: settings.logpush } : {}),
@@ -202,8 +225,24 @@ function scriptSettingsInputs(settings: WorkerSettings | undefined, bundle: Bund
     ...(settings?.placement ? { placement: settings.placement } : {}),
     ...(settings?.limits ? { limits: settings.limits } : {}),
     // The source map travels as one more part of the multipart upload, as wrangler sends it.
-    ...(bundle.sourceMap
+    ...(bundle?.sourceMap
       ? { files: { [bundle.sourceMap.name]: { contentType: "application/source-map", contentFile: bundle.sourceMap.contentFile, contentSha256: bundle.sourceMap.sha256 } } }
       : {}),
   };
+}
+
+/**
+ * The provider's `assets` input: the staged folder, and only the settings declared (Cloudflare
+ * applies its defaults to the others, as for a wrangler upload), with `_headers` / `_redirects`.
+ */
+export function scriptAssets(declared: AssetsConfig, staged: StagedAssets): cloudflare.types.input.WorkersScriptAssets {
+  const config: cloudflare.types.input.WorkersScriptAssetsConfig = {
+    ...(declared.htmlHandling !== undefined ? { htmlHandling: declared.htmlHandling } : {}),
+    ...(declared.notFoundHandling !== undefined ? { notFoundHandling: declared.notFoundHandling } : {}),
+    ...(declared.runWorkerFirst !== undefined ? { runWorkerFirst: declared.runWorkerFirst } : {}),
+    ...(declared.basePath !== undefined ? { basePath: declared.basePath } : {}),
+    ...(staged.headers !== undefined ? { headers: staged.headers } : {}),
+    ...(staged.redirects !== undefined ? { redirects: staged.redirects } : {}),
+  };
+  return { directory: staged.directory, ...(Object.keys(config).length ? { config } : {}) };
 }

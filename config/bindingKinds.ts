@@ -44,7 +44,9 @@ export type PlannedBinding =
   | { name: string; type: "mtls_certificate"; certificateId: string }
   | { name: string; type: "dispatch_namespace"; namespace: string }
   | { name: string; type: "ai_search_namespace"; namespace: string }
-  | { name: string; type: "artifacts"; namespace: string };
+  | { name: string; type: "artifacts"; namespace: string }
+  /** The worker's own static assets (`assets.binding`): declared under `assets`, not `bindings`. */
+  | { name: string; type: "assets" };
 export type BindingType = PlannedBinding["type"];
 
 /**
@@ -514,6 +516,18 @@ export const BINDING_KINDS: KindTable = {
     miniflare: (b, m, ctx) => unavailable(b, m, ctx, `Artifacts namespace ${str(b.namespace)}`, "wrangler has no local simulator for it either"),
     wrangler: (b, w) => w.push("artifacts", { binding: b.name, namespace: b.namespace }),
     graph: (b, g) => g.edge(g.other("artifacts", str(b.namespace), `Artifacts ${str(b.namespace)}`), b.name),
+  },
+  assets: {
+    type: "assets",
+    envType: () => "Fetcher",
+    reported: "assets",
+    // Declared as `assets.binding`, planned from it (config/plan.ts): no key under `bindings`.
+    provider: (p) => ({ name: p.name, type: p.type }),
+    // Miniflare gives it with the worker's `assets` option (local/workerOptions.ts reads the name).
+    miniflare: () => undefined,
+    wrangler: (b, w) => void (w.config.assets = { ...w.config.assets, binding: b.name }),
+    // The worker's assets node is drawn from the script's `assets` input (scripts/graph.ts).
+    graph: () => undefined,
   },
 };
 

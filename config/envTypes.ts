@@ -39,6 +39,10 @@ export function workerEnv(system: SystemConfig, key: string): Map<string, EnvEnt
   for (const [name, value] of Object.entries(w.vars ?? {}))
     out.set(name, typeof value === "string" ? { ts: "string", reported: "var" } : { ts: jsonType(value), reported: "json" });
   for (const name of w.secrets ?? []) out.set(name, { ts: "string", reported: "secret" });
+  if (w.assets?.binding !== undefined) {
+    const kind = kindOf("assets")!;
+    out.set(w.assets.binding, { ts: kind.envType({ name: w.assets.binding, type: "assets" }), reported: kind.reported });
+  }
   const hosts = workflowHosts(system);
   for (const [name, declared] of Object.entries(w.bindings ?? {})) {
     const planned = planBinding(name, declared, {
@@ -71,6 +75,9 @@ export function generateEnvFiles(projectFile: string, systems: Record<string, Sy
   const files = new Map<string, { workers: string[]; text: string }>();
   for (const key of workers) {
     const present = stacks.filter((s) => Object.hasOwn(systems[s]!.workers, key));
+    // An assets-only worker (no entry on any stack) has no code to type.
+    const entry = present.map((s) => systems[s]!.workers[key]!.entry).find((e) => e !== undefined);
+    if (entry === undefined) continue;
     const entries = new Map<string, { ts: Set<string>; reported: Set<string>; stacks: string[] }>();
     for (const s of present) {
       for (const [name, e] of workerEnv(systems[s]!, key)) {
@@ -81,7 +88,6 @@ export function generateEnvFiles(projectFile: string, systems: Record<string, Sy
         entries.set(name, x);
       }
     }
-    const entry = systems[present[0]!]!.workers[key]!.entry;
     const names = [...entries.keys()].sort();
     // The injected vars under the names each stack gives them (`environmentVar`, `versionVar`).
     const injected = (which: "environment" | "version", doc: string): string[] => {

@@ -10,6 +10,7 @@ import { buildBundle, BuiltBundle } from "../components/bundle";
 import { ConfigError } from "./errors";
 import type { BundleOptions } from "./scriptSettings";
 import { buildPlan, Plan } from "./plan";
+import { scanAssets } from "./assets";
 import { ConfigSource, Facts, validate } from "./validate";
 
 // Not in the SDK's public typings, but the SDK's own Config uses it to know which keys were set
@@ -100,6 +101,10 @@ export function fileFacts(root: string, now: Date = new Date(), stack?: string):
       }
     },
     bundles,
+    assets(rel: string) {
+      const scan = scanAssets(path.resolve(root, rel), root);
+      return { files: scan.files.length, problems: scan.problems };
+    },
     ...(stack !== undefined
       ? {
           bundle(entry: string, worker: string, options?: BundleOptions) {
@@ -134,6 +139,7 @@ export function loadPlan(root: string = projectRoot(), source: ConfigSource = re
   const bundles = new Map<string, Buffer>();
   const sourceMaps = new Map<string, Buffer>();
   for (const w of plan.workers) {
+    if (w.entry === undefined) continue; // an assets-only worker: no code
     const built = facts.bundles.get(w.key);
     // validate() bundled every worker that passed; anything else is a bug, said as such.
     if (!built?.ok) throw new Error(`workers-stack: internal error: worker ${w.key} was validated without a bundle`);

@@ -9,6 +9,7 @@ import { expandName, hostFor, injectedVars, type InjectedVars, type NameContext 
 import { hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
+import type { AssetsConfig } from "./assets";
 import { planScriptSettings, type PlannedScriptSettings } from "./scriptSettings";
 
 export type { PlannedBinding } from "./bindingKinds";
@@ -90,12 +91,17 @@ export interface PlannedHostname {
   pattern: string;
 }
 
+/** A worker's static assets, as declared (only the settings declared are sent; the rest are Cloudflare's defaults). */
+export type PlannedAssets = AssetsConfig;
+
 export interface PlannedWorker {
   key: string;
   /** Physical script name: its `name` template, by default `<app>-<key><suffix>`. */
   scriptName: string;
-  /** Project-relative entry module. */
-  entry: string;
+  /** Project-relative entry module; none for an assets-only worker (no code). */
+  entry?: string;
+  /** Its static assets (`directory` project-relative), when it has any. */
+  assets?: PlannedAssets;
   compatibilityDate: string;
   compatibilityFlags: string[];
   /** Every binding the script is sent with, sorted by name (a stable order means no spurious diff). */
@@ -224,10 +230,15 @@ export function buildPlan(decl: Declaration, version: string): Plan {
   const transferSource = (key: string) => name(key, system.workers[key] ?? decl.absentWorkers?.[key]);
   const workers = order.map((key): PlannedWorker => {
     const w = system.workers[key]!;
-    const bindings: PlannedBinding[] = [
-      ...(injected.environment !== false ? [{ name: injected.environment, type: "plain_text" as const, text: environment }] : []),
-      ...(injected.version !== false ? [{ name: injected.version, type: "plain_text" as const, text: resolvedVersion }] : []),
-    ];
+    // An assets-only worker has no code to read a binding: wrangler uploads none, nor do we.
+    const bindings: PlannedBinding[] =
+      w.entry === undefined
+        ? []
+        : [
+            ...(injected.environment !== false ? [{ name: injected.environment, type: "plain_text" as const, text: environment }] : []),
+            ...(injected.version !== false ? [{ name: injected.version, type: "plain_text" as const, text: resolvedVersion }] : []),
+          ];
+    if (w.assets?.binding !== undefined && w.entry !== undefined) bindings.push({ name: w.assets.binding, type: "assets" });
     for (const [varName, value] of Object.entries(w.vars ?? {}))
       bindings.push(typeof value === "string" ? { name: varName, type: "plain_text", text: value } : { name: varName, type: "json", json: JSON.stringify(value) });
     for (const secretName of w.secrets ?? []) bindings.push({ name: secretName, type: "secret_text", secret: secretName });
@@ -237,7 +248,8 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     return {
       key,
       scriptName: scriptName(key),
-      entry: w.entry,
+      ...(w.entry !== undefined ? { entry: w.entry } : {}),
+      ...(w.assets ? { assets: { ...w.assets } } : {}),
       compatibilityDate: w.compatibilityDate ?? system.compatibilityDate,
       compatibilityFlags: [...new Set([...flags, ...(w.compatibilityFlags ?? [])])],
       bindings,

@@ -4,5 +4,6 @@
  * TypeScript projects can read it.
  */
 export const REPORTED_TYPES = ["var", "json", "secret", "d1", "kv", "service", "queue", "r2", "do", "workflow",
-  "ai", "browser", "version", "analytics", "vectorize", "hyperdrive", "email", "ratelimit", "mtls", "dispatch", "aiSearch", "artifacts"] as const;
+  "ai", "browser", "version", "analytics", "vectorize", "hyperdrive", "email", "ratelimit", "mtls", "dispatch", "aiSearch", "artifacts",
+  "assets"] as const;
 export type ReportedType = (typeof REPORTED_TYPES)[number];

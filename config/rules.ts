@@ -11,6 +11,7 @@ import { hostFor, injectedNames } from "./names";
 import { checkHostname, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkNames } from "./nameRules";
 import { checkMigrationHistory } from "./doMigrations";
+import { checkAssets } from "./assetsRules";
 import { bundleOptions, checkScriptSettings, unbundlable } from "./scriptSettings";
 import { checkHyperdrives, checkSingleBindings, hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { isMigrationFile } from "./migrationFiles";
@@ -357,6 +358,8 @@ function tailCycle(system: LenientSystem, cycle: string[]): boolean {
 
 /** The rules, in the order their problems are listed. */
 export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkHyperdrives, checkWorkers, checkWorkerSettings, checkSingleBindings, checkDeployOrder, checkAccountLimits];
+// Static assets and assets-only workers (config/assetsRules.ts).
+RULES.push((ctx) => checkAssets(ctx));
 
 export function pathProblem(value: string, facts: Facts): string | undefined {
   const problem = projectPathProblem(value);

@@ -17,6 +17,7 @@ import { z } from "zod";
 export { LOGICAL_KEY, BINDING_NAME, HOST_LABEL, CLASS_NAME, CRON, DOMAIN, COMPAT_DATE } from "./fields";
 import { logicalKey, bindingName, compatDate, className, hostLabel, CRON, DOMAIN } from "./fields";
 import { bindingTargetsSchema } from "./bindingKinds";
+import { assetsSchema } from "./assets";
 import { scriptSettingsShape } from "./scriptSettings";
 import { nameTemplateProblem, STACK_NAME } from "./names";
 
@@ -114,8 +115,18 @@ export const workerSchema = z.strictObject({
    * @example [dev, staging]
    */
   stacks: z.array(z.string().regex(STACK_NAME, { error: "must be a stack name, e.g. staging" })).min(1, { error: "list at least one stack (or remove the worker)" }).optional(),
-  /** Entry module, relative to the project root (TypeScript or JavaScript, bundled with esbuild). */
-  entry: z.string().min(1),
+  /**
+   * Entry module, relative to the project root (TypeScript or JavaScript, bundled with esbuild).
+   * @default none: only for a worker with `assets` (an assets-only worker, no code)
+   */
+  entry: z.string().min(1).optional(),
+  /**
+   * Static assets served by this worker (wrangler's `assets`): the files of `directory`, with
+   * Cloudflare's HTML, not-found and `runWorkerFirst` handling, and an optional binding.
+   * @default no assets
+   * @example { directory: public, binding: ASSETS, notFoundHandling: single-page-application, runWorkerFirst: [/api/*] }
+   */
+  assets: assetsSchema.optional(),
   /** @default the system's compatibilityDate */
   compatibilityDate: compatDate.optional(),
   /** Added to the system's compatibilityFlags. @default [] */

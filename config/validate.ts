@@ -61,6 +61,12 @@ export interface Facts {
    * @default not bundled (pure validation, e.g. the fuzzing)
    */
   bundle?(entry: string, worker: string, options?: BundleOptions): { errors: string[] } | { bytes: number; gzipBytes: number };
+  /**
+   * Reads an existing asset folder (project-relative): how many files would be uploaded, and why
+   * wrangler would refuse it (a file over 25 MiB, a Pages `_worker.js`).
+   * @default not read (pure validation)
+   */
+  assets?(dir: string): { files: number; problems: string[] };
 }
 
 /** A configuration that passed every rule. */
@@ -296,7 +302,7 @@ function newWorkersWithoutEntry(system: unknown, overrides: Record<string, unkno
   if (!added) return found;
   const declared = isPlainObject(system) && isPlainObject(system.workers) ? system.workers : {};
   for (const [key, worker] of Object.entries(added)) {
-    if (Object.hasOwn(declared, key) || !isPlainObject(worker) || Object.hasOwn(worker, "entry")) continue;
+    if (Object.hasOwn(declared, key) || !isPlainObject(worker) || Object.hasOwn(worker, "entry") || Object.hasOwn(worker, "assets")) continue;
     found.add(key);
     const near = didYouMean(key, Object.keys(declared));
     issues.push({

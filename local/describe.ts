@@ -28,19 +28,22 @@ export function describeLocal(local: LocalStack): string {
     w.scriptName,
     w.url,
     w.hosts.join(" ") || (w.exposure ? `- (${w.exposure})` : "-"),
-    Object.entries(w.bindings)
-      .map(([n, t]) => `${n}${t === "plain_text" ? "" : `(${reportedType(t) ?? t})`}`)
-      .join(" "),
+    w.assetsOnly
+      ? "(assets only: no code)"
+      : Object.entries(w.bindings)
+          .map(([n, t]) => `${n}${t === "plain_text" ? "" : `(${reportedType(t) ?? t})`}`)
+          .join(" "),
   ]);
   const head = ["worker", "script", "direct URL", "hostnames", "bindings"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
-  const example = local.workers.find((w) => w.hosts.length);
+  // An assets-only worker has no /health: prefer a worker with code for the example.
+  const example = local.workers.find((w) => w.hosts.length && !w.assetsOnly) ?? local.workers.find((w) => w.hosts.length);
   return [
     line(head),
     ...rows.map(line),
     "",
-    `Hostnames are served on ${local.url} by Host header${example ? `, e.g. curl -H 'Host: ${example.hosts[0]}' ${local.url}/health` : ""}.`,
+    `Hostnames are served on ${local.url} by Host header${example ? `, e.g. curl -H 'Host: ${example.hosts[0]}' ${local.url}/${example.assetsOnly ? "" : "health"}` : ""}.`,
     `Any other Host gets 404: no worker is routed to it, as on Cloudflare.`,
   ].join("\n");
 }

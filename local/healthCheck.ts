@@ -28,6 +28,11 @@ export interface HealthTarget {
   expectVersion: string | undefined;
   /** Names of the injected vars (reported as environment/version, not as bindings). @default ENVIRONMENT, VERSION */
   injected?: string[];
+  /**
+   * An assets-only worker: no code, so no `/health`; the check asks for `/` instead and passes
+   * when it answers without a server error. @default false
+   */
+  assetsOnly?: boolean;
 }
 
 /** How a worker with no hostname, route or custom domain is reached. */
@@ -60,6 +65,8 @@ export interface WorkerHealth {
   problems: string[];
   /** Why the worker was not checked (it has no URL: a queue or cron worker). */
   skipped?: string;
+  /** An assets-only worker, checked with GET / (it has no /health). */
+  assetsOnly?: boolean;
   ok: boolean;
 }
 
@@ -92,11 +99,12 @@ export function compareBindings(declared: Record<string, string>, reported: Repo
 }
 
 export async function checkWorker(t: HealthTarget): Promise<WorkerHealth> {
-  const result: WorkerHealth = { key: t.key, scriptName: t.scriptName, ...(t.url ? { url: t.url } : {}), status: "no url", rows: [], problems: [], ok: false };
+  const result: WorkerHealth = { key: t.key, scriptName: t.scriptName, ...(t.url ? { url: t.url } : {}), status: "no url", rows: [], problems: [], ok: false, ...(t.assetsOnly ? { assetsOnly: true } : {}) };
   if (!t.url) {
     // Queue consumers and cron workers have no route: nothing to call (seed 004 checks only HTTP workers).
     return { ...result, ok: true, skipped: noUrlReason(t) };
   }
+  if (t.assetsOnly) return checkAssetsOnly(t, result);
   let res: { status: number; body: string };
   try {
     res = await httpGet(`${t.url.replace(/\/$/, "")}/health`, t.host);
@@ -127,6 +135,21 @@ export async function checkWorker(t: HealthTarget): Promise<WorkerHealth> {
   return result;
 }
 
+/** An assets-only worker serves files only: `/` must answer (a 404 page counts), without a 5xx. */
+async function checkAssetsOnly(t: HealthTarget, result: WorkerHealth): Promise<WorkerHealth> {
+  try {
+    const res = await httpGet(`${t.url!.replace(/\/$/, "")}/`, t.host);
+    result.status = res.status;
+    if (res.status >= 500) result.problems.push(`GET / answered ${res.status}`);
+  } catch (e) {
+    result.status = "unreachable";
+    result.problems.push(`GET / failed: ${e instanceof Error ? e.message : e}`);
+  }
+  result.rows = [];
+  result.ok = result.problems.length === 0;
+  return result;
+}
+
 export function formatHealth(results: WorkerHealth[]): string {
   const lines: string[] = [];
   for (const r of results) {
@@ -134,7 +157,7 @@ export function formatHealth(results: WorkerHealth[]): string {
       lines.push(`SKIP  ${r.key} (${r.scriptName})  ${r.skipped}`);
       continue;
     }
-    lines.push(`${r.ok ? "PASS" : "FAIL"}  ${r.key} (${r.scriptName})  ${r.url ?? ""}  ${typeof r.status === "number" ? `HTTP ${r.status}` : r.status}`);
+    lines.push(`${r.ok ? "PASS" : "FAIL"}  ${r.key} (${r.scriptName})  ${r.url ?? ""}  ${typeof r.status === "number" ? `HTTP ${r.status}` : r.status}${r.assetsOnly ? "  (assets only: GET /, no /health)" : ""}`);
     for (const p of r.problems) lines.push(`      ! ${p}`);
     const width = Math.max(4, ...r.rows.map((x) => x.name.length));
     for (const row of r.rows) lines.push(`      ${row.verdict === "ok" ? "ok" : row.verdict === "not checked" ? "--" : "!!"} ${row.name.padEnd(width)}  ${row.verdict}${row.detail && row.verdict !== "ok" ? `: ${row.detail}` : ""}`);

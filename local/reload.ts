@@ -8,7 +8,7 @@ import type { BuiltWorker, CodeMap } from "./runner";
 
 /** Miniflare options with the worker's code given inline, so a reload can put the previous code back. */
 export function withCode(options: Record<string, unknown>, code: { file: string; contents: string }): Record<string, unknown> {
-  const { scriptPath: _s, modules: _m, ...rest } = options;
+  const { scriptPath: _s, modules: _m, script: _c, ...rest } = options;
   return { ...rest, modules: [{ type: "ESModule", path: code.file, contents: code.contents }] };
 }
 

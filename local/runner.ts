@@ -22,7 +22,7 @@ export type { LocalWorker } from "./workerOptions";
 export { NO_ROUTE_WORKER } from "./workerOptions";
 export { parseDevVars, configSecretNames, localMigrationArgs, evaluateLocally } from "./localEvaluation";
 export { describeTimings, describeLocal } from "./describe";
-import { type LocalWorker, buildWorkers, miniflare, miniflareOptions } from "./workerOptions";
+import { type LocalWorker, buildWorkers, miniflare, miniflareOptions, NO_OP_WORKER_SCRIPT } from "./workerOptions";
 import { evaluateLocally } from "./localEvaluation";
 import { bundleInputs, diffWorkers, sha256, withCode } from "./reload";
 import { type LocalMigration, localMigrations, migrate } from "./localMigrations";
@@ -76,6 +76,10 @@ export interface LocalStack {
   sources(): Promise<Map<string, string[]>>;
   /** The migration folders the stack applies. */
   migrationDirs(): string[];
+  /** The asset folders its workers serve (absolute). */
+  assetDirs(): string[];
+  /** Serves the asset folders as they are now (files added or removed). */
+  reloadAssets(): Promise<ReloadReport>;
   dispose(): Promise<void>;
 }
 
@@ -196,9 +200,15 @@ class Session {
     const { evaluation, plan, notices } = await this.evaluator.evaluate(this.opts, this.stateDir);
     notices.forEach(this.notice);
     const migrations = localMigrations(this.opts.root, plan, evaluation);
-    const { workers } = buildWorkers(this.opts.root, evaluation, this.notice);
+    const assetDirs = new Map(plan.workers.flatMap((w) => (w.assets ? [[w.scriptName, path.resolve(this.opts.root, w.assets.directory)] as [string, string]] : [])));
+    const { workers } = buildWorkers(this.opts.root, evaluation, this.notice, assetDirs);
     const code: Session["code"] = new Map();
     for (const w of workers) {
+      if (w.options.scriptPath === undefined) {
+        // An assets-only worker: no code of its own (see NO_OP_WORKER_SCRIPT).
+        code.set(w.key, { entry: "", outDir: "", file: path.join(this.opts.root, ".workers-stack", "no-op-worker.js"), contents: NO_OP_WORKER_SCRIPT, sha: sha256(NO_OP_WORKER_SCRIPT) });
+        continue;
+      }
       const file = String(w.options.scriptPath);
       const contents = fs.readFileSync(file, "utf8");
       const planned = plan.workers.find((p) => p.key === w.key);
@@ -236,6 +246,7 @@ class Session {
     for (const w of this.workers) {
       if (keys && !keys.includes(w.key)) continue;
       const current = this.code.get(w.key)!;
+      if (!current.entry) continue; // an assets-only worker: no code to bundle
       let contents: string;
       try {
         const bundle = bundleWorker(this.opts.root, current.entry, current.outDir, current.bundle);
@@ -300,8 +311,23 @@ class Session {
   /** Every file a worker's bundle is built from (node_modules left out), by worker key. */
   async sources(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    for (const [key, c] of this.code) out.set(key, await bundleInputs(this.opts.root, c.entry, c.bundle?.alias));
+    for (const [key, c] of this.code) if (c.entry) out.set(key, await bundleInputs(this.opts.root, c.entry, c.bundle?.alias));
     return out;
+  }
+
+  /** The asset folders the workers serve (absolute). */
+  assetDirs(): string[] {
+    return [...new Set(this.workers.map((w) => (w.options.assets as { directory?: string } | undefined)?.directory).filter((d): d is string => d !== undefined))];
+  }
+
+  /**
+   * Serves the asset folders as they are now: Miniflare reads a file's bytes on each request but
+   * lists the files once, so an added or removed file needs workerd to restart with the same options.
+   */
+  async reloadAssets(): Promise<ReloadReport> {
+    const clock = stopwatch();
+    const error = await this.apply(this.workers, this.code, this.migrations, false);
+    return { changes: error ? [] : ["assets"], ...(error ? { error } : {}), seconds: clock() };
   }
 }
 
@@ -368,6 +394,8 @@ export async function startLocal(opts: LocalOptions): Promise<LocalStack> {
     reloadDeclaration: () => session.reloadDeclaration(),
     sources: () => session.sources(),
     migrationDirs: () => session.migrations.map((m) => m.dir),
+    assetDirs: () => session.assetDirs(),
+    reloadAssets: () => session.reloadAssets(),
     dispose: async () => {
       await watcher?.close();
       await evaluator.close();

@@ -36,6 +36,7 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
         expectEnvironment: injectedVars.environment === false ? undefined : (outputs.environment ?? ev.stack),
         expectVersion: injectedVars.version === false ? undefined : String(outputs.version ?? version),
         injected: [injectedVars.environment, injectedVars.version].filter((n): n is string => n !== false),
+        ...(inputs.contentFile === undefined && inputs.assets !== undefined ? { assetsOnly: true } : {}),
       };
     });
 }

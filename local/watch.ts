@@ -34,6 +34,9 @@ export async function watchLocal(local: LocalStack, opts: Pick<LocalOptions, "ro
 
   const pendingCode = new Set<string>();
   let pendingDeclaration = false;
+  let pendingAssets = false;
+  let assetDirs = new Set<string>();
+  const inAssets = (file: string) => [...assetDirs].some((d) => file === d || file.startsWith(d + path.sep));
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
 
@@ -41,8 +44,9 @@ export async function watchLocal(local: LocalStack, opts: Pick<LocalOptions, "ro
     if (closed || !name) return;
     const file = path.join(dir, name);
     if (declarationFiles.has(file) || (migrationDirs.has(dir) && name.endsWith(".sql"))) pendingDeclaration = true;
+    else if (inAssets(file)) pendingAssets = true;
     else for (const key of workersOf(file)) pendingCode.add(key);
-    if (!pendingDeclaration && !pendingCode.size) return;
+    if (!pendingDeclaration && !pendingCode.size && !pendingAssets) return;
     clearTimeout(timer);
     timer = setTimeout(() => (running = running.then(flush)), DEBOUNCE_MS);
   };
@@ -51,13 +55,18 @@ export async function watchLocal(local: LocalStack, opts: Pick<LocalOptions, "ro
     if (closed) return;
     const declaration = pendingDeclaration;
     const keys = [...pendingCode];
+    const assets = pendingAssets;
     pendingDeclaration = false;
+    pendingAssets = false;
     pendingCode.clear();
     let report: ReloadReport;
     if (declaration) report = await local.reloadDeclaration();
     else if (keys.length) report = await local.reloadCode(keys);
+    // An asset file changed: its bytes are read on each request, but the list of files is built
+    // at start, so workerd restarts with the same options (the declaration reload does it too).
+    else if (assets) report = await local.reloadAssets();
     else return;
-    const what = declaration ? "declaration" : "source";
+    const what = declaration ? "declaration" : keys.length ? "source" : "asset";
     if (report.error) log(`[watch] ${what} change not applied, the previous version keeps serving:\n${indent(report.error)}`);
     else if (report.changes.length) log(`[watch] reloaded in ${report.seconds.toFixed(2)} s: ${report.changes.join("; ")}`);
     else log(`[watch] ${what} changed: nothing to reload`);
@@ -72,6 +81,18 @@ export async function watchLocal(local: LocalStack, opts: Pick<LocalOptions, "ro
       // A source that does not bundle: keep the last known list (the error was printed).
     }
     migrationDirs = new Set(local.migrationDirs());
+    assetDirs = new Set(local.assetDirs());
+    // Asset folders are watched with their subfolders (recursive: Linux since Node 20, macOS, Windows).
+    for (const dir of assetDirs) {
+      if (watchers.has(dir) || closed) continue;
+      try {
+        const w = fs.watch(dir, { recursive: true }, (_event, name) => onEvent(dir, typeof name === "string" ? name : null));
+        w.on("error", () => undefined);
+        watchers.set(dir, w);
+      } catch {
+        /* a folder that went away */
+      }
+    }
     const dirs = new Set([opts.root, ...migrationDirs, ...[...sources.values()].flat().map((f) => path.dirname(f))]);
     for (const dir of dirs) {
       if (watchers.has(dir) || closed) continue;

@@ -17,6 +17,8 @@ export interface LocalWorker {
   hosts: string[];
   /** Binding name → type, as sent. */
   bindings: Record<string, string>;
+  /** It serves static assets only (no code of its own). @default false */
+  assetsOnly?: boolean;
   /** How it is reached on Cloudflare when no hostname routes to it. */
   exposure?: "workers.dev" | "no public URL";
 }
@@ -26,8 +28,30 @@ export function parentType(r: RegisteredResource): string {
   return r.parent.split("::")[2]?.split("$").pop() ?? "";
 }
 
+/**
+ * What an assets-only worker runs locally: wrangler dev's no-op worker (templates/no-op-worker.js).
+ * With `has_user_worker: false` the asset router never calls it; it is there because workerd
+ * needs a script.
+ */
+export const NO_OP_WORKER_SCRIPT = `export default {
+  fetch() {
+    return new Response("Not found", { status: 404, headers: { "Content-Type": "text/html" } });
+  },
+};
+`;
+
 /** Each registered script as Miniflare options, plus the notices of what is not emulated. */
-export function buildWorkers(root: string, evaluation: Evaluation, notice: (line: string) => void): { workers: (LocalWorker & { options: Record<string, unknown> })[] } {
+export function buildWorkers(
+  root: string,
+  evaluation: Evaluation,
+  notice: (line: string) => void,
+  /**
+   * The declared asset folder (absolute) of each script with assets, by script name: served
+   * locally as wrangler dev serves it (its `_headers`, `_redirects`, `.assetsignore` read live).
+   * @default the staged copy the program registered
+   */
+  assetDirs: Map<string, string> = new Map(),
+): { workers: (LocalWorker & { options: Record<string, unknown> })[] } {
   const resources = evaluation.resources;
   for (const cmd of resources.filter((r) => r.type === T.command)) {
     const parent = parentType(cmd);
@@ -43,7 +67,7 @@ export function buildWorkers(root: string, evaluation: Evaluation, notice: (line
   for (const [script, crons] of context.crons)
     notice(`cron ${crons.join(", ")} of ${script} is declared but not fired locally (call its scheduled handler yourself)`);
   const workers: (LocalWorker & { options: Record<string, unknown> })[] = [];
-  for (const script of resources.filter((r) => r.type === T.script)) workers.push(workerOptions(root, script, context, notice));
+  for (const script of resources.filter((r) => r.type === T.script)) workers.push(workerOptions(root, script, context, notice, assetDirs));
   return { workers };
 }
 
@@ -98,6 +122,7 @@ export function workerOptions(
   script: RegisteredResource,
   context: ScriptContext,
   notice: (l: string) => void,
+  assetDirs: Map<string, string> = new Map(),
 ): LocalWorker & { options: Record<string, unknown> } {
   const inputs = reveal(script.inputs) as RegisteredScriptInputs;
   const scriptName = String(inputs.scriptName);
@@ -110,6 +135,7 @@ export function workerOptions(
     else notice(`binding ${b.name} (${b.type}) of ${scriptName} is not emulated locally`);
   }
   const patterns = context.routes.get(scriptName) ?? [];
+  const assets = assetsOption(inputs, assetDirs.get(scriptName));
   const tails = localTails(inputs, scriptName, context, notice);
   return {
     key: script.name,
@@ -117,6 +143,7 @@ export function workerOptions(
     url: "",
     hosts: patterns.map((p) => p.replace(/\/\*$/, "")),
     bindings: types,
+    ...(assets && inputs.contentFile === undefined ? { assetsOnly: true } : {}),
     ...(patterns.length ? {} : { exposure: context.workersDev.has(scriptName) ? ("workers.dev" as const) : ("no public URL" as const) }),
     options: {
       name: scriptName,
@@ -124,7 +151,9 @@ export function workerOptions(
       rootPath: root,
       modules: true,
       // contentFile is relative to the working directory the program ran in (as for the provider).
-      scriptPath: path.resolve(process.cwd(), String(inputs.contentFile)),
+      // An assets-only worker registers none: it runs wrangler dev's no-op worker.
+      ...(inputs.contentFile !== undefined ? { scriptPath: path.resolve(process.cwd(), String(inputs.contentFile)) } : { script: NO_OP_WORKER_SCRIPT }),
+      ...(assets ? { assets } : {}),
       compatibilityDate: inputs.compatibilityDate,
       compatibilityFlags: inputs.compatibilityFlags ?? [],
       ...Object.fromEntries(MINIFLARE_GROUPS.map((g) => [g, groups[g]])),
@@ -157,6 +186,61 @@ function localTails(inputs: RegisteredScriptInputs, scriptName: string, context:
   ].filter(Boolean);
   if (cloudOnly.length) notice(`${scriptName}: ${cloudOnly.join(", ")} ${cloudOnly.length === 1 ? "is" : "are"} applied by Cloudflare only`);
   return tails;
+}
+
+/**
+ * Miniflare's `assets` option (wrangler dev's shape) from the registered `assets` input: the same
+ * router and asset settings Cloudflare gets, the binding by its name, `has_user_worker` false for
+ * an assets-only worker.
+ */
+export function assetsOption(inputs: RegisteredScriptInputs, sourceDir: string | undefined): Record<string, unknown> | undefined {
+  const a = inputs.assets as { directory?: string; config?: Record<string, unknown> } | undefined;
+  if (!a?.directory) return undefined;
+  const config = a.config ?? {};
+  const binding = (inputs.bindings ?? []).find((b) => b.type === "assets")?.name;
+  const runWorkerFirst = config.runWorkerFirst as boolean | string[] | undefined;
+  return {
+    directory: sourceDir ?? path.resolve(process.cwd(), a.directory),
+    ...(binding ? { binding } : {}),
+    routerConfig: { has_user_worker: inputs.contentFile !== undefined },
+    assetConfig: {
+      ...(config.htmlHandling !== undefined ? { html_handling: config.htmlHandling } : {}),
+      ...(config.notFoundHandling !== undefined ? { not_found_handling: config.notFoundHandling } : {}),
+      ...(config.basePath !== undefined ? { base_path: config.basePath } : {}),
+    },
+    ...(runWorkerFirst !== undefined ? { run_worker_first: runWorkerFirst } : {}),
+  };
+}
+
+/** Prefix of the local front worker that carries the routes of a worker with assets. */
+export const ASSETS_FRONT_WORKER = "workers-stack-assets-front";
+
+/**
+ * Miniflare sends a request that matches a worker's route straight to that worker's code, past its
+ * asset router (only direct URLs and service bindings go through it), while Cloudflare serves a
+ * routed request through the assets first. So a worker with assets gives its routes to a front
+ * worker that forwards each request over a service binding, which Miniflare sends through the
+ * asset router: routed requests are then served exactly as on its direct URL.
+ */
+export function withAssetFronts(workers: Record<string, unknown>[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const w of workers) {
+    const routes = (w.routes as string[] | undefined) ?? [];
+    if (!w.assets || routes.length === 0) {
+      out.push(w);
+      continue;
+    }
+    out.push({ ...w, routes: [] });
+    out.push({
+      name: `${ASSETS_FRONT_WORKER}:${String(w.name)}`,
+      modules: true,
+      compatibilityDate: "2025-01-01",
+      script: "export default { fetch(request, env) { return env.TARGET.fetch(request); } };",
+      serviceBindings: { TARGET: w.name },
+      routes,
+    });
+  }
+  return out;
 }
 
 /** Name of the local stand-in for "no worker is routed to this hostname". */
@@ -196,7 +280,7 @@ export function miniflareOptions(port: number, stateDir: string, workers: Record
       // First: Miniflare sends a request no route matches to its first worker, while Cloudflare
       // runs no worker for a hostname without a route — so the first one answers 404.
       noRouteWorker(hosts),
-      ...workers,
+      ...withAssetFronts(workers),
       // Last: it serves no route.
       ...(migrations.length
         ? [{ name: MIGRATOR, modules: true, script: MIGRATOR_SCRIPT, compatibilityDate: "2025-01-01", d1Databases: Object.fromEntries(migrations.map((m) => [m.key, m.id])), unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }]

@@ -27,6 +27,8 @@ const DECLARABLE = new Set([
   // The binding kinds of config/bindingKinds.ts beyond the system's own resources (values checked below).
   "ai", "browser", "version_metadata", "analytics_engine_datasets", "vectorize", "hyperdrive", "send_email", "ratelimits", "mtls_certificates", "dispatch_namespaces", "unsafe",
   "ai_search_namespaces", "artifacts",
+  // Static assets (every key of wrangler's `assets`), assets-only workers included.
+  "assets",
 ]);
 // Exposure and script settings (config/scriptSettings.ts): workersDev, previewUrls, observability,
 // logpush, tailConsumers (a worker of the system or an outside script), placement, limits, the
@@ -108,7 +110,10 @@ export function coverageOf(system: string): SystemCoverage {
   let declarable = 0;
   for (const r of raws) {
     const gaps = new Set<string>();
-    if (r.main === undefined) gaps.add("assets-only worker (no entry)");
+    // An assets-only worker (no `main`) is declarable (`assets` without `entry`); a worker with
+    // neither is refused by wrangler too.
+    const anyAssets = [r, ...Object.values(r.env ?? {})].some((b) => (b as Raw).assets !== undefined);
+    if (r.main === undefined && !anyAssets) gaps.add("no entry and no assets");
     for (const e of environmentsOf(r)) envs.add(e || "(top)");
     for (const [, b] of [["", r], ...Object.entries(r.env ?? {})] as Array<[string, Raw]>) {
       for (const [kind, name] of physicalNames(b)) if (!nameFits(kind, name)) gaps.add(`${NAME_RULES[kind].what}s Cloudflare refuses`);

@@ -129,6 +129,17 @@ export function stackGraph(ev: Evaluation): string {
     }
   }
 
+  // Static assets: the files each worker serves (its binding, if any, labels the edge).
+  for (const { r, i } of of(T.script)) {
+    const a = i.assets as { config?: { notFoundHandling?: string; runWorkerFirst?: unknown } } | undefined;
+    if (!a) continue;
+    const binding = ((i.bindings ?? []) as RegisteredBinding[]).find((b) => b.type === "assets")?.name;
+    const how = [i.contentFile === undefined ? "assets only" : undefined, a.config?.notFoundHandling, a.config?.runWorkerFirst ? "worker first" : undefined].filter(Boolean).join(", ");
+    const nid = id("assets", r.name);
+    node(nid, `[/${label(`assets of ${r.name}`, how || "files")}\\]`);
+    edge(id("worker", r.name), nid, binding ?? "serves");
+  }
+
   // What reaches the workers: hostnames (routes, custom domains), cron triggers, queue consumers.
   for (const { i } of of(T.route)) {
     const host = String(i.pattern).replace(/\/\*$/, "");

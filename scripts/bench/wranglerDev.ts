@@ -23,7 +23,8 @@ export function wranglerConfigFor(script: RegisteredResource, all: RegisteredRes
   const secrets: string[] = [];
   const config: Record<string, any> = {
     name: inputs.scriptName,
-    main: path.resolve(process.cwd(), inputs.contentFile),
+    // An assets-only worker has no module (wrangler: no `main`).
+    ...(inputs.contentFile !== undefined ? { main: path.resolve(process.cwd(), inputs.contentFile) } : {}),
     compatibility_date: inputs.compatibilityDate,
     compatibility_flags: inputs.compatibilityFlags ?? [],
   };
@@ -31,6 +32,18 @@ export function wranglerConfigFor(script: RegisteredResource, all: RegisteredRes
   const into: WranglerConfig = { config, vars, secrets, push };
   for (const b of (inputs.bindings ?? []) as RegisteredBinding[]) kindOf(b.type)?.wrangler(b, into);
   if (Object.keys(vars).length) config.vars = vars;
+  if (inputs.assets) {
+    // The staged folder the provider uploads, with the registered settings in wrangler's names.
+    const c = (inputs.assets.config ?? {}) as Record<string, unknown>;
+    config.assets = {
+      ...config.assets,
+      directory: path.resolve(process.cwd(), String(inputs.assets.directory)),
+      ...(c.htmlHandling !== undefined ? { html_handling: c.htmlHandling } : {}),
+      ...(c.notFoundHandling !== undefined ? { not_found_handling: c.notFoundHandling } : {}),
+      ...(c.runWorkerFirst !== undefined ? { run_worker_first: c.runWorkerFirst } : {}),
+      ...(c.basePath !== undefined ? { base_path: c.basePath } : {}),
+    };
+  }
   // The upload's pending steps (the whole history under mocks) as wrangler's [[migrations]] list.
   const migrations = inputs.migrations as { newTag: string; steps?: Record<string, unknown>[] } | undefined;
   if (migrations?.steps) {

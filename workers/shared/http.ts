@@ -64,6 +64,9 @@ export async function checkBinding(env: Record<string, unknown>, name: string, t
       case "workflow":
         if (typeof (value as Workflow).create !== "function") throw new Error("not a workflow binding");
         break;
+      case "assets":
+        if (typeof (value as Fetcher).fetch !== "function") throw new Error("not an assets binding");
+        break;
       case "json":
         if (typeof value !== "object") throw new Error("not a JSON object");
         break;
