@@ -202,8 +202,22 @@ export function expectedDeployment(cfg: WranglerEnv): Deployment {
       limits: cfg.limits && Object.keys(cfg.limits).length ? camelKeys(cfg.limits) : undefined,
       placement: wranglerPlacement(cfg.placement),
       observability: cfg.observability && Object.keys(cfg.observability).length ? camelKeys(cfg.observability) : undefined,
+      // Static assets: served or not, and the routing settings wrangler sends with them.
+      assets: cfg.assets?.directory
+        ? {
+            ...(cfg.assets.html_handling !== undefined ? { htmlHandling: cfg.assets.html_handling } : {}),
+            ...(cfg.assets.not_found_handling !== undefined ? { notFoundHandling: cfg.assets.not_found_handling } : {}),
+            ...(cfg.assets.run_worker_first !== undefined ? { runWorkerFirst: cfg.assets.run_worker_first } : {}),
+          }
+        : undefined,
     },
   };
+}
+
+function registeredAssets(a: unknown): Record<string, unknown> | undefined {
+  if (!a || typeof a !== "object") return undefined;
+  const { headers: _h, redirects: _r, ...config } = ((a as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>;
+  return config;
 }
 
 /** What the imported project registers for the script `scriptName`, besides bindings. */
@@ -244,6 +258,7 @@ export function registeredDeployment(script: RegisteredResource, resources: Regi
       placement: inputs.placement,
       // Cloudflare's defaults the program fills in (logs.enabled, invocationLogs) are not in wrangler's config: only what it declares is compared.
       observability: expected?.settings.observability !== undefined ? declaredPart(expected.settings.observability, inputs.observability) : inputs.observability,
+      assets: registeredAssets(inputs.assets),
     },
   };
 }
