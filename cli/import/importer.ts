@@ -9,7 +9,7 @@ import { STACK_NAME } from "../../config/names";
 import { systemSchema } from "../../config/schema";
 import { checkImported } from "./check";
 import { common, overridesFor } from "./factor";
-import { has, Keys, Line, newStackBuild, Obj, slug, StackBuild } from "./model";
+import { has, Keys, Line, newStackBuild, Obj, slug, StackBuild, withoutStack } from "./model";
 import { Ctx, replayMigrations, translateWorker } from "./translate";
 import { ReadConfig, readWranglerConfig, WranglerEnv } from "./wrangler";
 
@@ -49,9 +49,16 @@ export class ImportError extends Error {
   exitCode = 2;
 }
 
-/** The name of each config's worker: its top-level name, else its first env's, else its folder's. */
+/**
+ * The name of each config's worker, for its key: its top-level name; else its first env's name
+ * without that env's name in it (tldraw's `dev-bemo` → `bemo`); else its folder's name.
+ */
 function workerNames(configs: ReadConfig[]): string[] {
-  return configs.map((c) => (typeof c.raw.name === "string" && c.raw.name) || c.envs.find((e) => e.config?.name)?.config?.name || path.basename(path.dirname(c.file)));
+  return configs.map((c) => {
+    if (typeof c.raw.name === "string" && c.raw.name) return c.raw.name;
+    const e = c.envs.find((x) => x.config?.name);
+    return e ? withoutStack(e.config!.name!, e.env) : path.basename(path.dirname(c.file));
+  });
 }
 
 /** The `-`-separated first part every name shares (`compliance` of compliance-api, compliance-ingest), if any. */
