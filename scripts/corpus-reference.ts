@@ -17,7 +17,8 @@
  *   npx ts-node --transpile-only scripts/corpus-reference.ts [system ...]
  *
  * Without arguments every system is regenerated; `--check` compares instead of writing and exits
- * 1 when a reference.json is out of date.
+ * 1 when a reference.json is out of date. `--root <dir>` takes the systems from another folder
+ * (tests/fixtures/import: the importer's own small configs).
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -167,8 +168,8 @@ export function stableStringify(v: unknown): string {
   return JSON.stringify(sort(v), null, 2) + "\n";
 }
 
-async function referenceOf(system: string): Promise<SystemReference> {
-  const systemDir = path.join(FIXTURES, system);
+async function referenceOf(system: string, root: string): Promise<SystemReference> {
+  const systemDir = path.join(root, system);
   const version = (JSON.parse(fs.readFileSync(path.join(path.dirname(WRANGLER), "..", "package.json"), "utf8")) as { version: string }).version;
   const ref: SystemReference = {
     wrangler: version,
@@ -194,7 +195,7 @@ async function referenceOf(system: string): Promise<SystemReference> {
         conf.envs[env] = parseDryRun(r.stdout, r.stderr, r.code === 0, [
           [outdir, "<outdir>"],
           [configDir, "<config-dir>"],
-          [FIXTURES, "<fixtures>"],
+          [root, "<fixtures>"],
           [os.homedir(), "<home>"],
         ]);
       });
@@ -210,15 +211,17 @@ async function referenceOf(system: string): Promise<SystemReference> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const check = args.includes("--check");
-  const wanted = args.filter((a) => !a.startsWith("--"));
-  const systems = fs.readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const rootAt = args.indexOf("--root");
+  const root = rootAt >= 0 ? path.resolve(args[rootAt + 1] ?? ".") : FIXTURES;
+  const wanted = args.filter((a, i) => !a.startsWith("--") && !(rootAt >= 0 && i === rootAt + 1));
+  const systems = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   const unknown = wanted.filter((w) => !systems.includes(w));
-  if (unknown.length) throw new Error(`no such system under tests/fixtures/wrangler: ${unknown.join(", ")} (have: ${systems.join(", ")})`);
+  if (unknown.length) throw new Error(`no such system under ${path.relative(process.cwd(), root)}: ${unknown.join(", ")} (have: ${systems.join(", ")})`);
   let stale = 0;
   for (const system of wanted.length ? wanted : systems) {
     const t0 = Date.now();
-    const text = stableStringify(await referenceOf(system));
-    const file = path.join(FIXTURES, system, "reference.json");
+    const text = stableStringify(await referenceOf(system, root));
+    const file = path.join(root, system, "reference.json");
     const runs = Object.values((JSON.parse(text) as SystemReference).configs).reduce((n, c) => n + Object.keys(c.envs).length, 0);
     if (check) {
       const same = fs.existsSync(file) && fs.readFileSync(file, "utf8") === text;

@@ -229,28 +229,41 @@ describe("the workers-stack package", () => {
     });
 
     it("answers --help for every command, lists what exists, and refuses an unknown command with exit code 2", () => {
-      for (const command of ["start", "validate", "smoke", "graph", "drift", "promote"]) {
+      for (const command of ["start", "validate", "smoke", "graph", "drift", "promote", "import"]) {
         const r = cli(project, [command, "--help"]);
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stdout, new RegExp(`^usage: workers-stack ${command}`));
       }
-      const unknown = cli(project, ["import"]);
+      const unknown = cli(project, ["nope"]);
       assert.equal(unknown.status, 2);
-      assert.match(unknown.stderr, /unknown command "import"/);
+      assert.match(unknown.stderr, /unknown command "nope"/);
       const graph = cli(project, ["graph", "--stack", "staging"]);
       assert.equal(graph.status, 0, graph.stderr);
       assert.match(graph.stdout, /acme-api-staging/);
       const missing = cli(project, ["validate"]);
       assert.equal(missing.status, 2);
     });
+
+    it("imports a wrangler config with the installed package (wrangler's own reader, the compiled importer)", () => {
+      const legacy = path.join(project, "legacy");
+      fs.mkdirSync(path.join(legacy, "src"), { recursive: true });
+      fs.writeFileSync(path.join(legacy, "src", "index.ts"), 'export default { fetch: () => new Response("ok") };\n');
+      fs.writeFileSync(path.join(legacy, "wrangler.toml"), 'name = "legacy"\nmain = "src/index.ts"\ncompatibility_date = "2025-06-01"\n[vars]\nMODE = "dev"\n[env.production.vars]\nMODE = "prod"\n');
+      const r = cli(project, ["import", "legacy/wrangler.toml", "--out", "legacy", "--top-level-stack", "dev", "--force"]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^workers-stack import: 1 worker, stacks dev, production/);
+      assert.match(fs.readFileSync(path.join(legacy, "Pulumi.production.yaml"), "utf8"), /MODE: prod/);
+      assert.match(fs.readFileSync(path.join(legacy, "Pulumi.yaml"), "utf8"), /entry: src\/index\.ts/);
+    });
   });
 
   describe("the CLI dispatcher", () => {
-    it("prints the command list (without the commands that do not exist yet) and each command's usage", () => {
+    it("prints the command list and each command's usage", () => {
       assert.match(usage(), /start .*\n.*validate/s);
-      assert.doesNotMatch(usage(), /^\s+import\s/m);
+      assert.match(usage(), /^\s+import\s+turn wrangler configs/m);
       assert.match(usage(), /^\s+types\s+write each worker's env\.generated\.ts/m);
-      assert.match(usage(), /not in this version yet: import/);
+      assert.doesNotMatch(usage(), /not in this version yet/);
+      assert.match(commandHelp("import"), /^usage: workers-stack import <wrangler\.toml\|wrangler\.json\|wrangler\.jsonc>\.\.\. --out <dir>/);
       assert.match(commandHelp("promote"), /^usage: workers-stack promote \[--dry-run\]/);
     });
 
