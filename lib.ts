@@ -6,7 +6,7 @@
  *   `export = main({ system: { ... } })` to declare it from a typed object instead.
  * - The components, for your own Pulumi TypeScript: `Stack` (a whole system from a plan), and the
  *   parts it is made of (`Worker`, `Database`, `KvNamespace`, `Queue`, `R2Bucket`, `Hostname`,
- *   `CustomDomain`, `StackSecrets`, `TelegramWebhook`, `DurableObjectMigrations`).
+ *   `CustomDomain`, `Route`, `StackSecrets`, `TelegramWebhook`, `DurableObjectMigrations`).
  * - The checks and the plan (`validate`, `buildPlan`, the zod schemas), the mock evaluation that
  *   tests use (`evaluateStack`), and the local runner (`startLocal`).
  *
@@ -30,8 +30,8 @@ export { Queue } from "./components/queue";
 export type { QueueArgs } from "./components/queue";
 export { R2Bucket } from "./components/r2Bucket";
 export type { R2BucketArgs } from "./components/r2Bucket";
-export { Hostname, CustomDomain } from "./components/hostname";
-export type { HostnameArgs, CustomDomainArgs } from "./components/hostname";
+export { Hostname, CustomDomain, Route } from "./components/hostname";
+export type { HostnameArgs, CustomDomainArgs, RouteArgs } from "./components/hostname";
 export { StackSecrets } from "./components/stackSecrets";
 export type { StackSecretsArgs } from "./components/stackSecrets";
 export { TelegramWebhook } from "./components/telegramWebhook";
@@ -48,7 +48,7 @@ export type { ConfigSource, Facts, Declaration } from "./config/validate";
 export { buildPlan } from "./config/plan";
 export { planScriptSettings, bundleOptions } from "./config/scriptSettings";
 export type { PlannedScriptSettings, BundleOptions } from "./config/scriptSettings";
-export type { Plan, PlannedWorker, PlannedBinding, PlannedDatabase, PlannedKvNamespace, PlannedQueue, PlannedR2Bucket, PlannedSecret, PlannedHostname } from "./config/plan";
+export type { Plan, PlannedWorker, PlannedBinding, PlannedDatabase, PlannedKvNamespace, PlannedQueue, PlannedR2Bucket, PlannedSecret, PlannedHostname, PlannedCustomDomain, PlannedRoute } from "./config/plan";
 export { loadPlan, projectRoot, fileFacts, gitVersion } from "./config/load";
 export { systemSchema, stackSchema, workerSchema, bindingSchema, secretSchema } from "./config/schema";
 export type { SystemConfig, StackConfig, WorkerConfig, BindingConfig, SecretConfig } from "./config/schema";

@@ -77,3 +77,34 @@ export class CustomDomain extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url });
   }
 }
+
+export interface RouteArgs {
+  /** Zone id of the zone the route is created in. */
+  zoneId: string;
+  /**
+   * The route pattern, as Cloudflare takes it.
+   * @example "shop.example.com/api/*"
+   */
+  pattern: string;
+  /** Script the matching requests run. */
+  scriptName: pulumi.Input<string>;
+  /** Where the route is reached, for the outputs; none for a wildcard host. @default none */
+  url?: string;
+}
+
+/**
+ * A zone route and nothing else: no DNS record, because the record exists already (managed
+ * elsewhere) or the route is a path on a host another worker or an origin serves. The most
+ * specific pattern wins, so `shop.example.com/api/*` takes `/api/` from `shop.example.com/*`.
+ */
+export class Route extends pulumi.ComponentResource {
+  readonly route: cloudflare.WorkersRoute;
+  readonly url?: string;
+
+  constructor(name: string, args: RouteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("workers-stack:index:Route", name, {}, opts);
+    this.route = new cloudflare.WorkersRoute(name, { zoneId: args.zoneId, pattern: args.pattern, script: args.scriptName }, { parent: this });
+    if (args.url !== undefined) this.url = args.url;
+    this.registerOutputs({ pattern: args.pattern, ...(args.url !== undefined ? { url: args.url } : {}) });
+  }
+}

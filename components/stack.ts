@@ -4,7 +4,7 @@ import { Plan, PlannedWorker } from "../config/plan";
 import { Bundle } from "./bundle";
 import type { StagedAssets } from "./assets";
 import { Database } from "./database";
-import { CustomDomain, Hostname } from "./hostname";
+import { CustomDomain, Hostname, Route } from "./hostname";
 import { Hyperdrive } from "./hyperdrive";
 import { KvNamespace } from "./kvNamespace";
 import { Queue } from "./queue";
@@ -49,7 +49,8 @@ export interface StackOutputs {
   environment: string;
   /** The injected vars' names, or false where switched off (what `/health` checks read). */
   injectedVars: { environment: string | false; version: string | false };
-  workers: Record<string, { scriptName: pulumi.Output<string>; urls: string[] }>;
+  /** Per worker: its script name, the URLs it is served at (hostnames, custom domains, routes with one host) and its route patterns. */
+  workers: Record<string, { scriptName: pulumi.Output<string>; urls: string[]; routes?: string[] }>;
   databases: Record<string, { name: string; id: pulumi.Output<string>; migrationsHash?: string }>;
   kvNamespaces: Record<string, { title: string; id: pulumi.Output<string> }>;
   queues: Record<string, { name: string; id: pulumi.Output<string> }>;
@@ -77,6 +78,8 @@ export class Stack extends pulumi.ComponentResource {
   readonly hyperdriveIds: Record<string, pulumi.Input<string>> = {};
   readonly workers: Record<string, Worker> = {};
   readonly hostnames: Record<string, (Hostname | CustomDomain)[]> = {};
+  /** Each worker's zone routes (no DNS record). */
+  readonly routes: Record<string, Route[]> = {};
   readonly telegramWebhooks: Record<string, TelegramWebhook> = {};
   readonly outputs: StackOutputs;
 
@@ -91,6 +94,7 @@ export class Stack extends pulumi.ComponentResource {
     for (const w of plan.workers) {
       this.createWorker(w, args);
       this.createHostnames(w, plan);
+      this.createRoutes(w);
       this.createTelegramWebhook(w);
     }
     this.outputs = this.collectOutputs(plan);
@@ -200,14 +204,22 @@ export class Stack extends pulumi.ComponentResource {
     );
   }
 
-  /** Its proxied hostnames (CNAME + route) and Workers Custom Domains. */
+  /** Its proxied hostnames (CNAME + route) and Workers Custom Domains, each in its own zone. */
   private createHostnames(w: PlannedWorker, plan: Plan): void {
     const parent = { parent: this };
     const scriptName = this.workers[w.key]!.scriptName;
     this.hostnames[w.key] = [
-      ...w.hostnames.map((h) => new Hostname(h.host, { zoneId: plan.zoneId, host: h.host, target: plan.dnsTarget, scriptName }, parent)),
-      ...w.customDomains.map((host) => new CustomDomain(host, { accountId: plan.accountId, zoneId: plan.zoneId, host, scriptName }, parent)),
+      ...w.hostnames.map((h) => new Hostname(h.host, { zoneId: h.zoneId, host: h.host, target: h.target, scriptName }, parent)),
+      ...w.customDomains.map((d) => new CustomDomain(d.host, { accountId: plan.accountId, zoneId: d.zoneId, host: d.host, scriptName }, parent)),
     ];
+  }
+
+  /** Its zone routes: a WorkersRoute each, no DNS record. Named by pattern (validation keeps patterns unique). */
+  private createRoutes(w: PlannedWorker): void {
+    const scriptName = this.workers[w.key]!.scriptName;
+    this.routes[w.key] = w.routes.map(
+      (r) => new Route(r.pattern, { zoneId: r.zoneId, pattern: r.pattern, scriptName, ...(r.url ? { url: r.url } : {}) }, { parent: this }),
+    );
   }
 
   /** Its Telegram webhook, set with the very secret values the worker was given: the two can never disagree. */
@@ -237,7 +249,14 @@ export class Stack extends pulumi.ComponentResource {
       environment: plan.environment,
       injectedVars: plan.injectedVars,
       workers: Object.fromEntries(
-        plan.workers.map((w) => [w.key, { scriptName: this.workers[w.key]!.scriptName, urls: this.hostnames[w.key]!.map((h) => h.url) }]),
+        plan.workers.map((w) => [
+          w.key,
+          {
+            scriptName: this.workers[w.key]!.scriptName,
+            urls: [...this.hostnames[w.key]!.map((h) => h.url), ...w.routes.flatMap((r) => (r.url ? [r.url] : []))],
+            ...(w.routes.length ? { routes: w.routes.map((r) => r.pattern) } : {}),
+          },
+        ]),
       ),
       databases: Object.fromEntries(
         plan.databases.map((d) => {

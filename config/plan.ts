@@ -5,8 +5,9 @@
  */
 import { planBinding, type PlannedBinding } from "./bindingKinds";
 import { topologicalOrder, deployEdges, workflowHosts } from "./graph";
-import { expandName, hostFor, injectedVars, type InjectedVars, type NameContext } from "./names";
+import { expandName, injectedVars, type InjectedVars, type NameContext } from "./names";
 import { hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
+import { parseRoutePattern, patternOf, resolveHost, routeUrl, routeZone, systemZones, type RouteEntry } from "./routing";
 import { PlannedMigrationStep, planMigrationHistory } from "./doMigrations";
 import { Declaration } from "./validate";
 import type { AssetsConfig } from "./assets";
@@ -89,6 +90,28 @@ export interface PlannedHostname {
   host: string;
   /** Route pattern sent to Cloudflare: `<host>/*`. */
   pattern: string;
+  /** The zone it lives in, and that zone's id on this stack. */
+  zone: string;
+  zoneId: string;
+  /** Target of its proxied CNAME: the system's `dnsTarget`, else its own zone. */
+  target: string;
+}
+
+export interface PlannedCustomDomain {
+  /** Fully qualified hostname, e.g. `api-staging.example.com`. */
+  host: string;
+  zone: string;
+  zoneId: string;
+}
+
+/** A zone route without a DNS record. */
+export interface PlannedRoute {
+  /** The pattern as declared, e.g. `shop.example.com/api/*`. */
+  pattern: string;
+  zone: string;
+  zoneId: string;
+  /** Where it is reached (`https://shop.example.com/api/`); none for a wildcard host. */
+  url?: string;
 }
 
 /** A worker's static assets, as declared (only the settings declared are sent; the rest are Cloudflare's defaults). */
@@ -108,7 +131,9 @@ export interface PlannedWorker {
   bindings: PlannedBinding[];
   hostnames: PlannedHostname[];
   /** Hostnames served as Workers Custom Domains. */
-  customDomains: string[];
+  customDomains: PlannedCustomDomain[];
+  /** Zone routes (a `WorkersRoute` each, no DNS record). */
+  routes: PlannedRoute[];
   /** Durable Object classes this worker hosts (sorted). */
   durableObjects: { className: string; sqlite: boolean }[];
   /**
@@ -142,9 +167,15 @@ export interface Plan {
   stack: string;
   app: string;
   accountId: string;
+  /** The main zone's id ("" when nothing is served on it). */
   zoneId: string;
-  zone: string;
-  /** Target of the proxied CNAMEs. */
+  /** The main zone. */
+  zone?: string;
+  /** Every zone of the system, the main one first. */
+  zones: string[];
+  /** The id of every zone this stack serves something on, by zone. */
+  zoneIds: Record<string, string>;
+  /** Target of the proxied CNAMEs set in the system (else each hostname's own zone). */
   dnsTarget: string;
   /** Protect stateful resources (D1, KV) against deletion. */
   protect: boolean;
@@ -244,7 +275,15 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     for (const secretName of w.secrets ?? []) bindings.push({ name: secretName, type: "secret_text", secret: secretName });
     for (const [bindingName, b] of Object.entries(w.bindings ?? {})) bindings.push(planBinding(bindingName, b, { self: key, workflow: workflowOf }));
     bindings.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const hosts = [...new Set(w.hostnames ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone));
+    const resolve = (entry: string) => {
+      const r = resolveHost(entry, settings.hostnameSuffix, system);
+      // validate() refused every entry that does not resolve.
+      if (!r.ok) throw new Error(`workers-stack: internal error: ${r.message}`);
+      return { host: r.host, zone: r.zone, zoneId: decl.zoneIds[r.zone] ?? "" };
+    };
+    const hostnames = [...new Set(w.hostnames ?? [])].map(resolve);
+    const customDomains = [...new Set(w.customDomains ?? [])].map(resolve);
+    const hosts = hostnames.map((h) => h.host);
     return {
       key,
       scriptName: scriptName(key),
@@ -253,8 +292,9 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       compatibilityDate: w.compatibilityDate ?? system.compatibilityDate,
       compatibilityFlags: [...new Set([...flags, ...(w.compatibilityFlags ?? [])])],
       bindings,
-      hostnames: hosts.map((host) => ({ host, pattern: `${host}/*` })),
-      customDomains: [...new Set(w.customDomains ?? [])].map((label) => hostFor(label, settings.hostnameSuffix, system.zone)),
+      hostnames: hostnames.map((h) => ({ ...h, pattern: `${h.host}/*`, target: system.dnsTarget ?? h.zone })),
+      customDomains,
+      routes: planRoutes(w.routes ?? [], system, decl.zoneIds),
       durableObjects: sortedEntries(w.durableObjects).map(([className, d]) => ({ className, sqlite: d.sqlite })),
       durableObjectMigrations: planMigrationHistory(w.durableObjectMigrations, transferSource),
       workflows: sortedEntries(w.workflows).map(([wf, d]) => ({ key: wf, name: name(wf, d), className: d.className })),
@@ -266,7 +306,7 @@ export function buildPlan(decl: Declaration, version: string): Plan {
       ...(w.telegram
         ? {
             telegram: {
-              url: `https://${[...hosts, ...(w.customDomains ?? []).map((l) => hostFor(l, settings.hostnameSuffix, system.zone))][0]}${w.telegram.path}`,
+              url: `https://${[...hosts, ...customDomains.map((d) => d.host)][0]}${w.telegram.path}`,
               botTokenSecret: w.telegram.botToken,
               webhookSecretSecret: w.telegram.webhookSecret,
               apiBase: w.telegram.apiBase,
@@ -289,8 +329,10 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     app: system.app,
     accountId: decl.accountId,
     zoneId: decl.zoneId,
-    zone: system.zone,
-    dnsTarget: system.dnsTarget ?? system.zone,
+    ...(system.zone !== undefined ? { zone: system.zone } : {}),
+    zones: systemZones(system),
+    zoneIds: decl.zoneIds,
+    dnsTarget: system.dnsTarget ?? system.zone ?? "",
     protect: settings.protect,
     version: resolvedVersion,
     environment,
@@ -303,6 +345,21 @@ export function buildPlan(decl: Declaration, version: string): Plan {
     hyperdrives,
     workers,
   };
+}
+
+/** A worker's zone routes, each with its zone and that zone's id (validate() refused the others). */
+function planRoutes(entries: RouteEntry[], system: Declaration["system"], zoneIds: Record<string, string>): PlannedRoute[] {
+  const seen = new Set<string>();
+  return entries.flatMap((entry) => {
+    const pattern = patternOf(entry);
+    const parsed = parseRoutePattern(pattern);
+    const zone = parsed.ok ? routeZone(entry, parsed.route, system) : undefined;
+    if (!zone?.ok) throw new Error(`workers-stack: internal error: route ${pattern} was validated without a zone`);
+    if (seen.has(pattern)) return [];
+    seen.add(pattern);
+    const url = routeUrl(pattern);
+    return [{ pattern, zone: zone.zone, zoneId: zoneIds[zone.zone] ?? "", ...(url ? { url } : {}) }];
+  });
 }
 
 /** An own key of the imports record (never one of Object.prototype's). */

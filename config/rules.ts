@@ -7,10 +7,11 @@ import { isPlainObject } from "./merge";
 import type { StackConfig } from "./schema";
 import { declaredKindOf } from "./bindingKinds";
 import { deployEdges, findCycle, workflowHosts } from "./graph";
-import { hostFor, injectedNames } from "./names";
-import { checkHostname, cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
+import { injectedNames } from "./names";
+import { cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
 import { checkNames } from "./nameRules";
 import { checkMigrationHistory } from "./doMigrations";
+import { checkRouting } from "./routing";
 import { checkAssets } from "./assetsRules";
 import { bundleOptions, checkScriptSettings, unbundlable } from "./scriptSettings";
 import { checkHyperdrives, checkSingleBindings, hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
@@ -142,12 +143,11 @@ export function checkSecrets(ctx: RuleContext): void {
     });
 }
 
-/** Workers: entry and bundle, limits, vars, secrets, bindings (targets from the kind table), workflows, consumers, Telegram, hostnames. */
+/** Workers: entry and bundle, limits, vars, secrets, bindings (targets from the kind table), workflows, consumers, Telegram (hostnames and routes: config/routing.ts). */
 export function checkWorkers(ctx: RuleContext): void {
-  const { facts, stack, system, plan, hostnameSuffix, issues } = ctx;
+  const { facts, stack, system, plan, issues } = ctx;
   const injected = injectedNames(system);
   // 7. Workers.
-  const hostOwners = new Map<string, string>();
   const wfHosts = workflowHosts(system);
   const absentWfHosts = workflowHosts({ workers: system.absent ?? {} });
   const consumerOf = new Map<string, string>();
@@ -292,18 +292,6 @@ export function checkWorkers(ctx: RuleContext): void {
       if ((worker.hostnames ?? []).length + (worker.customDomains ?? []).length === 0)
         issues.push({ path: `${at}.telegram`, message: "a Telegram webhook needs a public URL: the worker has no hostname", hint: `add hostnames: [${key}]` });
     }
-    const seen = new Set<string>();
-    for (const what of ["hostnames", "customDomains"] as const) {
-      for (const label of worker[what] ?? []) {
-        const host = hostFor(label, hostnameSuffix, system.zone);
-        if (seen.has(host)) continue;
-        seen.add(host);
-        checkHostname(host, `${at}.${what}`, issues);
-        const owner = hostOwners.get(host);
-        if (owner) issues.push({ path: `${at}.${what}`, message: `hostname ${host} is already used by worker "${owner}"`, hint: "each hostname routes to exactly one worker" });
-        else hostOwners.set(host, key);
-      }
-    }
   }
 }
 
@@ -357,7 +345,20 @@ function tailCycle(system: LenientSystem, cycle: string[]): boolean {
 }
 
 /** The rules, in the order their problems are listed. */
-export const RULES: ((ctx: RuleContext) => void)[] = [checkAdoptions, checkQueues, checkDatabases, checkSecrets, checkHyperdrives, checkWorkers, checkWorkerSettings, checkSingleBindings, checkDeployOrder, checkAccountLimits];
+export const RULES: ((ctx: RuleContext) => void)[] = [
+  checkAdoptions,
+  checkQueues,
+  checkDatabases,
+  checkSecrets,
+  checkHyperdrives,
+  checkWorkers,
+  checkWorkerSettings,
+  checkSingleBindings,
+  // Called through a function: config/routing.ts loads this file's module graph itself.
+  (ctx) => checkRouting(ctx),
+  checkDeployOrder,
+  checkAccountLimits,
+];
 // Static assets and assets-only workers (config/assetsRules.ts).
 RULES.push((ctx) => checkAssets(ctx));
 

@@ -15,7 +15,8 @@
 import { z } from "zod";
 
 export { LOGICAL_KEY, BINDING_NAME, HOST_LABEL, CLASS_NAME, CRON, DOMAIN, COMPAT_DATE } from "./fields";
-import { logicalKey, bindingName, compatDate, className, hostLabel, CRON, DOMAIN } from "./fields";
+import { logicalKey, bindingName, compatDate, className, CRON, DOMAIN } from "./fields";
+import { hostEntry, routeEntry, zoneName } from "./routingFields";
 import { bindingTargetsSchema } from "./bindingKinds";
 import { assetsSchema } from "./assets";
 import { scriptSettingsShape } from "./scriptSettings";
@@ -137,10 +138,23 @@ export const workerSchema = z.strictObject({
   secrets: z.array(bindingName).optional(),
   /** Bindings by logical key: `{ DB: { d1: main }, RATE_LIMIT_KV: { kv: rate-limit } }`. @default {} */
   bindings: z.record(bindingName, bindingSchema).optional(),
-  /** DNS labels under the zone; each gets a proxied CNAME and a route `<host>/*`. @default [] */
-  hostnames: z.array(hostLabel).optional(),
-  /** DNS labels served as Workers Custom Domains instead (Cloudflare creates the DNS record and certificate). @default [] */
-  customDomains: z.array(hostLabel).optional(),
+  /**
+   * Hostnames, each a proxied CNAME and a route `<host>/*`: a label under the system's `zone`
+   * (`api` → `api<hostnameSuffix>.<zone>`, `@` the apex), or a fully qualified hostname under one
+   * of the system's zones, taken literally (`api.staging.example.com`). @default []
+   */
+  hostnames: z.array(hostEntry).optional(),
+  /** Hostnames (labels or fully qualified, as `hostnames`) served as Workers Custom Domains instead (Cloudflare creates the DNS record and certificate). @default [] */
+  customDomains: z.array(hostEntry).optional(),
+  /**
+   * Zone routes, created as a `WorkersRoute` only, with no DNS record (the record exists already,
+   * or the route is a path on a host another worker serves): `shop.example.com/api/*`,
+   * `*.example.com/*`, or `{ pattern, zone }`. Taken literally on every stack (vary them with
+   * `overrides`). The zone is the system zone the pattern's host ends with (the longest), or
+   * `zone` when given. Patterns follow Cloudflare's rules: an optional `http://` / `https://`,
+   * `*` only at the start of the host and at the end of the path, no query string. @default []
+   */
+  routes: z.array(routeEntry).optional(),
   /**
    * Durable Object classes this worker exports and hosts now: `{ UserGraphDO: { sqlite: true } }`.
    * How they came to be is `durableObjectMigrations`. @default {}
@@ -280,8 +294,18 @@ export const systemSchema = z.strictObject({
    * @default paid
    */
   plan: z.enum(["free", "paid"], { error: "must be free or paid (the account's Workers plan)" }).optional(),
-  /** The Cloudflare zone the hostnames live in, e.g. `example.com`. */
-  zone: z.string().regex(DOMAIN, { error: "must be a domain name such as example.com" }),
+  /**
+   * The main Cloudflare zone, e.g. `example.com`: hostname labels (`api`) live in it, and its id
+   * is the stack's `zoneId` config key. Needed only when something is served on it.
+   * @default none
+   */
+  zone: zoneName.optional(),
+  /**
+   * Further zones of the system, e.g. `[example.io]`: fully qualified hostnames and routes under
+   * them are served there, with each zone's id given per stack in the stack setting `zoneIds`.
+   * @default []
+   */
+  zones: z.array(zoneName).optional(),
   /** Target of the proxied CNAMEs (never contacted while proxied). @default the zone itself */
   dnsTarget: z.string().regex(DOMAIN, { error: "must be a domain name" }).optional(),
   /** Default compatibility date of every worker. */
@@ -327,6 +351,12 @@ export const stackSchema = z.strictObject({
   environment: z.string().min(1).max(64).optional(),
   /** The `VERSION` every worker gets. @default the git commit (short sha), or "dev" outside git */
   version: z.string().min(1).max(64).optional(),
+  /**
+   * The id of each zone of the system this stack serves something on, other than the main zone
+   * (whose id is the `zoneId` config key; it may be given here too): `{ "example.io": "<32 hex>" }`.
+   * @default {}
+   */
+  zoneIds: z.record(z.string(), z.string()).optional(),
   /** Existing resources to adopt instead of creating new ones (see README "Adopting"). */
   imports: z
     .strictObject({

@@ -22,6 +22,7 @@ import {
 } from "./schema";
 import { didYouMean, WorkersPlan } from "./limits";
 import { RULES, type RuleContext } from "./rules";
+import { resolveZoneIds } from "./routing";
 import type { BundleOptions } from "./scriptSettings";
 import { absentWorkers, checkPresence, checkStackNames } from "./stackPresence";
 
@@ -76,7 +77,10 @@ export interface Declaration {
   system: SystemConfig;
   settings: Required<Pick<StackConfig, "suffix" | "hostnameSuffix" | "protect">> & Omit<StackConfig, "suffix" | "hostnameSuffix" | "protect" | "overrides">;
   accountId: string;
+  /** The main zone's id ("" when nothing is served on it). */
   zoneId: string;
+  /** The id of every zone the stack serves something on, by zone. */
+  zoneIds: Record<string, string>;
   /** Workers declared but absent from this stack (`stacks`), by key: not deployed. @default none */
   absentWorkers?: Record<string, WorkerConfig>;
 }
@@ -179,10 +183,9 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
     for (const k of absent) system.invalid.add(`workers.${k}`);
   }
 
-  // 3. Account and zone.
-  const needsZone = Object.values(system.workers).some((w) => (w.hostnames ?? []).length + (w.customDomains ?? []).length > 0);
+  // 3. Account and zones: the id of every zone the stack serves something on (config/routing.ts).
   const accountId = checkId(source.accountId, "accountId", HEX32, "a 32-character hex account id", stack, issues, true);
-  const zoneId = checkId(source.zoneId, "zoneId", HEX32, "a 32-character hex zone id", stack, issues, needsZone);
+  const zoneIds = resolveZoneIds(source, settings, system, stack, issues);
 
   const suffix = settings.suffix ?? `-${stack}`;
   const hostnameSuffix = settings.hostnameSuffix ?? suffix;
@@ -207,7 +210,8 @@ export function validate(source: ConfigSource, facts: Facts): Declaration {
       ...(settings.imports !== undefined ? { imports: settings.imports } : {}),
     },
     accountId: accountId!,
-    zoneId: zoneId ?? "",
+    zoneId: (system.zone !== undefined ? zoneIds[system.zone] : undefined) ?? "",
+    zoneIds,
     ...(system.absent ? { absentWorkers: system.absent } : {}),
   };
 }
@@ -248,7 +252,8 @@ function parseSystem(raw: unknown, issues: ConfigIssue[]): LenientSystem {
   const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
   return {
     app: str(obj.app, "app"),
-    zone: str(obj.zone, "invalid.zone"),
+    ...(typeof obj.zone === "string" ? { zone: obj.zone } : {}),
+    ...(Array.isArray(obj.zones) ? { zones: obj.zones.filter((z): z is string => typeof z === "string") } : {}),
     compatibilityDate: systemSchema.shape.compatibilityDate.safeParse(obj.compatibilityDate).success ? (obj.compatibilityDate as string) : "2000-01-01",
     databases: section("databases", databaseSchema),
     kvNamespaces: section("kvNamespaces", kvNamespaceSchema),

@@ -37,13 +37,18 @@ export function describeLocal(local: LocalStack): string {
   const head = ["worker", "script", "direct URL", "hostnames", "bindings"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
-  // An assets-only worker has no /health: prefer a worker with code for the example.
-  const example = local.workers.find((w) => w.hosts.length && !w.assetsOnly) ?? local.workers.find((w) => w.hosts.length);
+  // An assets-only worker has no /health: prefer a worker with code; a whole hostname, not a pattern.
+  const plain = (w: (typeof local.workers)[number]) => w.hosts.find((h) => !h.includes("/"));
+  const withHost = local.workers.filter((w) => plain(w) !== undefined);
+  const exampleWorker = withHost.find((w) => !w.assetsOnly) ?? withHost[0];
+  const example = exampleWorker ? { host: plain(exampleWorker)!, assetsOnly: exampleWorker.assetsOnly } : undefined;
+  const paths = local.workers.some((w) => w.hosts.some((h) => h.includes("/")));
   return [
     line(head),
     ...rows.map(line),
     "",
-    `Hostnames are served on ${local.url} by Host header${example ? `, e.g. curl -H 'Host: ${example.hosts[0]}' ${local.url}/${example.assetsOnly ? "" : "health"}` : ""}.`,
+    `Hostnames are served on ${local.url} by Host header${example ? `, e.g. curl -H 'Host: ${example.host}' ${local.url}/${example.assetsOnly ? "" : "health"}` : ""}.`,
+    ...(paths ? ["Routes with a path or a wildcard host match the Host header and the path as on Cloudflare: the most specific pattern wins."] : []),
     `Any other Host gets 404: no worker is routed to it, as on Cloudflare.`,
   ].join("\n");
 }

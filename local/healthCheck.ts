@@ -36,10 +36,11 @@ export interface HealthTarget {
 }
 
 /** How a worker with no hostname, route or custom domain is reached. */
-export type Exposure = "workers.dev" | "no public URL";
+export type Exposure = "workers.dev" | "no public URL" | "wildcard routes";
 
 /** Why a worker without a hostname has no URL here. */
 export function noUrlReason(t: { scriptName: string; exposure?: Exposure }): string {
+  if (t.exposure === "wildcard routes") return "routed only by wildcard-host patterns (e.g. *.example.com/*): no one hostname to call";
   return t.exposure === "workers.dev"
     ? `no hostname: only on workers.dev (${t.scriptName}.<account subdomain>.workers.dev, which the declaration does not know)`
     : "no hostname, route or workers.dev: no public URL (reached through service bindings, queues, crons or tail events)";

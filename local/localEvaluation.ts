@@ -28,6 +28,32 @@ export function configSecretNames(root: string, stack: string, plain: Record<str
   return configSecretNamesOf(readStackConfig(root, stack, { plain }).config);
 }
 
+/**
+ * The stack settings with a made-up id for every further zone of the system (`zones`) the stack
+ * file gives none for (`settings` undefined when none is missing, or the settings do not parse:
+ * the validation says so), and whether `zoneIds` gives the main zone's id.
+ */
+function localZoneIds(config: Record<string, string>, project: string, stack: string): { settings?: string; mainGiven: boolean } {
+  const parse = (k: string): unknown => {
+    try {
+      return config[k] === undefined ? undefined : JSON.parse(config[k]!);
+    } catch {
+      return undefined;
+    }
+  };
+  const settings = parse(`${project}:stack`) ?? {};
+  if (!isPlainObject(settings)) return { mainGiven: false };
+  const shared = parse(`${project}:system`);
+  const system = isPlainObject(settings.overrides) ? deepMerge(shared, settings.overrides) : shared;
+  const main = isPlainObject(system) && typeof system.zone === "string" ? system.zone : undefined;
+  const zones = isPlainObject(system) && Array.isArray(system.zones) ? system.zones.filter((z): z is string => typeof z === "string") : [];
+  const given = isPlainObject(settings.zoneIds) ? settings.zoneIds : {};
+  const mainGiven = main !== undefined && Object.hasOwn(given, main);
+  const missing = zones.filter((z) => z !== main && !Object.hasOwn(given, z));
+  if (!missing.length) return { mainGiven };
+  return { settings: JSON.stringify({ ...settings, zoneIds: { ...given, ...Object.fromEntries(missing.map((z) => [z, localId(`${stack}:zone:${z}`)])) } }), mainGiven };
+}
+
 /** Names of the `{ from: config }` secrets in a stack's configuration (shared system with the stack's overrides). */
 function configSecretNamesOf(config: Record<string, string>): string[] {
   const parse = (k: string) => {
@@ -93,9 +119,13 @@ export async function evaluateLocally(
       notice(`secret ${name} is not in .dev.vars.${opts.stack} or .dev.vars: using a generated local value`);
     }
   }
+  const zones = localZoneIds(config, project, opts.stack);
   for (const key of ["accountId", "zoneId"]) {
+    // The main zone's id may be given in the stack setting zoneIds instead of zoneId.
+    if (key === "zoneId" && zones.mainGiven) continue;
     if (!config[`${project}:${key}`]) plain[key] = localId(`${opts.stack}:${key}`);
   }
+  if (zones.settings) plain[`${project}:stack`] = zones.settings;
   const evaluation = await evaluateStack({ root: opts.root, stack: opts.stack, secrets, plain, seed, files });
   if (evaluation.error) throw evaluation.error;
   return evaluation;

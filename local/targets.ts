@@ -7,20 +7,36 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { registeredOf, registeredScripts } from "../config/resourceTypes";
+import { routeTarget } from "../config/routing";
 import { Evaluation, reveal } from "./evaluate";
 import { HealthTarget } from "./healthCheck";
 import { evaluateLocally, startLocal } from "./runner";
 
-/** One target per worker of the evaluated stack, with its declared bindings and hostnames. */
+/**
+ * One target per worker of the evaluated stack, with its declared bindings and where it is
+ * reached: `hosts` lists `<host>` for a whole hostname (a hostname, a custom domain, a route
+ * `<host>/*`) first, then `<host><path prefix>` for a route with a path (`shop.example.com/api/`,
+ * so `/health` is asked at `/api/health`); a route on a wildcard host gives none.
+ */
 export function targetsOf(ev: Evaluation, version: string, url: (scriptName: string, hosts: string[]) => { url?: string; host?: string }): HealthTarget[] {
   const outputs = (ev.outputs ?? {}) as { version?: string; environment?: string; injectedVars?: { environment: string | false; version: string | false } };
   // The injected vars as the program set them (renamed or off: `environmentVar`, `versionVar`).
   const injectedVars = outputs.injectedVars ?? { environment: "ENVIRONMENT", version: "VERSION" };
-  const hosts = new Map<string, string[]>();
-  const add = (script: string, host: string) => hosts.set(script, [...(hosts.get(script) ?? []), host]);
-  for (const r of registeredOf(ev.resources, "route", reveal)) add(String(r.inputs.script), String(r.inputs.pattern).replace(/\/\*$/, ""));
-  for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(String(r.inputs.service), String(r.inputs.hostname));
+  // Rank 0: a declared hostname (its DNS record is registered) or custom domain; 1: a route on a
+  // whole host; 2: a route with a path. The first one is where the checks call the worker.
+  const declared = new Set(registeredOf(ev.resources, "dns", reveal).map((r) => String(r.inputs.name)));
+  const found = new Map<string, { at: string; rank: number }[]>();
+  const add = (script: string, at: string, rank: number) => found.set(script, [...(found.get(script) ?? []), { at, rank }]);
+  for (const r of registeredOf(ev.resources, "route", reveal)) {
+    const t = routeTarget(String(r.inputs.pattern));
+    if (!t) continue;
+    if (t.path === "/") add(String(r.inputs.script), t.host, declared.has(t.host) ? 0 : 1);
+    else add(String(r.inputs.script), `${t.host}${t.path}`, 2);
+  }
+  for (const r of registeredOf(ev.resources, "customDomain", reveal)) add(String(r.inputs.service), String(r.inputs.hostname), 0);
+  const hosts = new Map([...found].map(([script, list]) => [script, [...new Set([...list].sort((a, b) => a.rank - b.rank).map((x) => x.at))]]));
   const workersDev = new Set(registeredOf(ev.resources, "subdomain", reveal).filter((r) => r.inputs.enabled === true).map((r) => String(r.inputs.scriptName)));
+  const routed = new Set(registeredOf(ev.resources, "route", reveal).map((r) => String(r.inputs.script)));
   return registeredScripts(ev.resources, reveal)
     .map((r) => {
       const inputs = r.inputs;
@@ -32,7 +48,9 @@ export function targetsOf(ev: Evaluation, version: string, url: (scriptName: str
         declared: Object.fromEntries(bindings.map((b) => [b.name, b.type])),
         ...(where.url ? { url: where.url } : {}),
         ...(where.host ? { host: where.host } : {}),
-        ...(hosts.has(inputs.scriptName) ? {} : { exposure: workersDev.has(inputs.scriptName) ? ("workers.dev" as const) : ("no public URL" as const) }),
+        ...(hosts.has(inputs.scriptName)
+          ? {}
+          : { exposure: routed.has(inputs.scriptName) ? ("wildcard routes" as const) : workersDev.has(inputs.scriptName) ? ("workers.dev" as const) : ("no public URL" as const) }),
         expectEnvironment: injectedVars.environment === false ? undefined : (outputs.environment ?? ev.stack),
         expectVersion: injectedVars.version === false ? undefined : String(outputs.version ?? version),
         injected: [injectedVars.environment, injectedVars.version].filter((n): n is string => n !== false),
@@ -73,9 +91,14 @@ export async function withTargets<T>(opts: TargetOptions, use: (targets: HealthT
     }
     // Only the declaration is needed here: secret values are made up, nothing is started.
     const ev = await evaluateLocally({ root: opts.root, stack: opts.stack, ...plain }, stateDir, () => undefined);
-    const targets = targetsOf(ev, "", (_s, hosts) =>
-      opts.baseUrl ? { url: opts.baseUrl, ...(hosts[0] ? { host: hosts[0] } : {}) } : hosts[0] ? { url: `https://${hosts[0]}` } : {},
-    );
+    const targets = targetsOf(ev, "", (_s, hosts) => {
+      if (!hosts[0]) return opts.baseUrl ? { url: opts.baseUrl } : {};
+      // `<host>` or `<host><path prefix>`: the Host header is the host, the path stays in the URL.
+      const slash = hosts[0].indexOf("/");
+      const host = slash === -1 ? hosts[0] : hosts[0].slice(0, slash);
+      const prefix = slash === -1 ? "" : hosts[0].slice(slash);
+      return opts.baseUrl ? { url: `${opts.baseUrl.replace(/\/$/, "")}${prefix}`, host } : { url: `https://${hosts[0]}` };
+    });
     return await use(targets, ev);
   } finally {
     fs.rmSync(stateDir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ export interface LocalWorker {
   scriptName: string;
   /** Direct URL of this worker alone. */
   url: string;
-  /** Hostnames routed to it on the entry URL (by Host header). */
+  /** Hostnames routed to it on the entry URL (by Host header), and the patterns of its routes with a path or a wildcard host (`shop.example.com/api/*`). */
   hosts: string[];
   /** Binding name → type, as sent. */
   bindings: Record<string, string>;
@@ -88,7 +88,10 @@ export function scriptContext(resources: RegisteredResource[]): ScriptContext {
   const push = <T>(m: Map<string, T[]>, k: string, v: T) => m.set(k, [...(m.get(k) ?? []), v]);
   const routes = new Map<string, string[]>();
   for (const r of ofType(T.route)) push(routes, String(r.inputs.script), String(r.inputs.pattern));
-  for (const r of ofType(T.customDomain)) push(routes, String(r.inputs.service), `${r.inputs.hostname}/*`);
+  // A route on a custom domain's hostname runs in front of it on Cloudflare (routes take
+  // precedence): Miniflare would pick one of two equal patterns, so the custom domain yields.
+  const routed = new Set(ofType(T.route).map((r) => String(r.inputs.pattern)));
+  for (const r of ofType(T.customDomain)) if (!routed.has(`${r.inputs.hostname}/*`)) push(routes, String(r.inputs.service), `${r.inputs.hostname}/*`);
   const queueNames = new Map(ofType(T.queue).map((q) => [q.id, String(q.inputs.queueName)]));
   const consumers = new Map<string, Record<string, Record<string, unknown>>>();
   for (const c of ofType(T.consumer)) {
@@ -141,7 +144,8 @@ export function workerOptions(
     key: script.name,
     scriptName,
     url: "",
-    hosts: patterns.map((p) => p.replace(/\/\*$/, "")),
+    // A whole hostname as the host; a route with a path or a wildcard as its pattern.
+    hosts: patterns.map((p) => (/^[^/*]+\/\*$/.test(p) ? p.slice(0, -2) : p)),
     bindings: types,
     ...(assets && inputs.contentFile === undefined ? { assetsOnly: true } : {}),
     ...(patterns.length ? {} : { exposure: context.workersDev.has(scriptName) ? ("workers.dev" as const) : ("no public URL" as const) }),
@@ -160,7 +164,8 @@ export function workerOptions(
       ...groups.options,
       queueConsumers: context.consumers.get(scriptName) ?? {},
       cronTriggers: context.crons.get(scriptName) ?? [],
-      routes: patterns,
+      // Requests reach the runner over plain http: an `https://` pattern stands for its host here.
+      routes: patterns.map((p) => p.replace(/^https:\/\//i, "")),
       ...(tails.length ? { tails } : {}),
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     },

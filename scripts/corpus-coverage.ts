@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { FIXTURES, environmentsOf, findConfigs, readRawConfig } from "./corpus-reference";
 import { dataset, namespaceName, rateLimit, vectorizeIndex } from "../config/bindingFields";
 import { NAME_RULES, type NameKind } from "../config/limits";
+import { parseRoutePattern } from "../config/routing";
 
 /**
  * Keys that do not change what is deployed, or that the program handles its own way. `name` is
@@ -136,8 +137,11 @@ export function coverageOf(system: string): SystemCoverage {
             if (typeof x !== "string" && x.custom_domain) features.add("custom domains");
             if (typeof x !== "string" && x.zone_name) zones.add(x.zone_name);
             else if (typeof x !== "string" && x.custom_domain) zones.add(host.split(".").slice(-2).join("."));
-            if (rest && rest !== "/*") gaps.add("routes with paths");
-            if (host.includes("*")) gaps.add("wildcard hosts");
+            // Paths, wildcard hosts and several zones are declarable (worker `routes`, system
+            // `zones`); a pattern the validation refuses (as Cloudflare would) is not.
+            if (rest && rest !== "/*") features.add("routes with paths");
+            if (host.includes("*")) features.add("wildcard hosts");
+            if (!parseRoutePattern(pattern).ok) gaps.add("route patterns Cloudflare refuses");
           }
         if (k === "services") for (const x of v as Array<{ service: string }>) if (!names.has(x.service)) gaps.add("services to workers outside the system");
         if (k === "durable_objects")
@@ -177,7 +181,7 @@ export function coverageOf(system: string): SystemCoverage {
     for (const g of gaps) gapCount.set(g, (gapCount.get(g) ?? 0) + 1);
   }
   const missing: Array<[string, number | null]> = [...gapCount].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  if (zones.size > 1) missing.push([`several zones (${[...zones].sort().join(", ")})`, null]);
+  if (zones.size > 1) features.add("several zones");
   return { system, workers: raws.length, environments: [...envs].sort(), features: [...features].sort(), declarable, missing };
 }
 

@@ -142,7 +142,8 @@ export function stackGraph(ev: Evaluation): string {
 
   // What reaches the workers: hostnames (routes, custom domains), cron triggers, queue consumers.
   for (const { i } of of(T.route)) {
-    const host = String(i.pattern).replace(/\/\*$/, "");
+    // A whole hostname by its name, a route with a path or a wildcard by its pattern.
+    const host = String(i.pattern).replace(/^([^/*]+)\/\*$/, "$1");
     node(id("host", host), `([${label(host)}])`);
     edge(id("host", host), workerId(String(i.script)));
   }

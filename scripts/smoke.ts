@@ -4,7 +4,8 @@
  * The smoke tests of seed 004's smoke-test.mjs, declared per stack in `smoke/<stack>.yaml` instead
  * of written as code: HTTP checks per worker key (status, optionally a body fragment), run after
  * every deploy. Worker URLs are resolved exactly as `npm run validate` resolves them:
- * - default: `https://<first hostname>` of each worker (the deployed stack);
+ * - default: `https://<first hostname>` of each worker (the deployed stack), or for a worker with
+ *   only a path route its host and path prefix (`https://shop.example.com/api/`);
  * - --local: the stack started in workerd by the local runner, each worker's direct URL;
  * - --base-url: one address for all workers, each reached by its first hostname in the Host header.
  * Exits 1 when any check fails, 2 when the smoke file or the arguments are wrong.

@@ -2,7 +2,8 @@
  * `npm run validate -- --stack <s> [--local | --base-url <url>] [--cwd <dir>]`
  *
  * Calls every worker's /health and compares the bindings it reports with the declaration:
- * - default: the deployed stack, at https://<first hostname> of each worker;
+ * - default: the deployed stack, at https://<first hostname> of each worker (a worker with only a
+ *   path route at its host and path prefix: https://shop.example.com/api/health);
  * - --local: the stack started in workerd by the local runner (started and stopped here);
  * - --base-url: one address for all workers, each reached by its hostname in the Host header
  *   (a running `npm start`, a proxy, a preview environment).

@@ -119,11 +119,15 @@ describe("corpus of real wrangler systems (tests/fixtures/wrangler)", () => {
   it("the coverage table counts a worker as declarable only when nothing stops it", () => {
     const hey = coverageOf("hey");
     assert.equal(hey.workers, 18);
-    assert.equal(hey.declarable, 16);
-    assert.deepEqual(hey.missing, [["node_compat (refused by wrangler 4)", 1], ["routes with paths", 1]]);
+    assert.equal(hey.declarable, 17);
+    assert.deepEqual(hey.missing, [["node_compat (refused by wrangler 4)", 1]]);
     assert.deepEqual(hey.environments, ["(top)", "production"]);
+    // Routes with paths, wildcard hosts and several zones are declarable: features, not gaps.
+    assert.ok(hey.features.includes("routes with paths"));
     const ente = coverageOf("ente");
-    assert.deepEqual(ente.missing.at(-1), ["several zones (ente.com, ente.io)", null]);
+    assert.ok(ente.features.includes("several zones"));
+    assert.ok(!ente.missing.some(([gap]) => gap.startsWith("several zones")));
+    assert.ok(coverageOf("workers-sdk-infra").features.includes("wildcard hosts"));
   });
 
   it("reference.json holds parsed bindings, not just environment names", () => {

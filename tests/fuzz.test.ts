@@ -63,7 +63,12 @@ const bindingName = fc.oneof(
 );
 const secretName = fc.constantFrom("OPENAI_API_KEY", "TELEGRAM_BOT_TOKEN", "ADMIN_TOKEN", "SIGNING_KEY", "bad name", ...maybeProto("toString", "constructor"));
 const className = fc.constantFrom("Counter", "Room", "OnboardingWorkflow", "bad class", ...maybeProto("constructor"));
-const label = fc.constantFrom("bot", "admin", "api", "www", "Bad_Label", "", HUGE.slice(0, 70), "ünï", "l".repeat(63), "m".repeat(55));
+const label = fc.constantFrom("bot", "admin", "api", "www", "Bad_Label", "", HUGE.slice(0, 70), "ünï", "l".repeat(63), "m".repeat(55), "api.staging.example.com", "shop.example.io", "x.other.org", "example.io");
+/** Route patterns, valid and not, in the system's zones and outside them. */
+const route = fc.oneof(
+  fc.constantFrom("shop.example.com/api/*", "*.example.com/*", "*example.io/*", "https://example.com/path*", "example.com", "x.other.org/*", "example.com/*.jpg", "a.*.example.com/*", "example.com/?q=*", "ftp://example.com/*", "*/*", "", "Shop.example.com/*"),
+  fc.record({ pattern: fc.constantFrom("shop.example.io/*", "shop.example.com/*"), zone: fc.constantFrom("example.io", "example.com", "example.net", "Bad Zone") }, { requiredKeys: ["pattern"] }),
+);
 
 /** An object built by defining properties, so `__proto__` becomes an own key as JSON.parse makes it. */
 function objectOf<T>(entries: [string, T][]): Record<string, T> {
@@ -118,6 +123,7 @@ const worker = orJunk(
       bindings: orJunk(dict(bindingName, binding)),
       hostnames: orJunk(fc.array(label, { maxLength: 2 })),
       customDomains: orJunk(fc.array(label, { maxLength: 1 })),
+      routes: orJunk(fc.array(route, { maxLength: 2 })),
       durableObjects: orJunk(dict(className, orJunk(optional({ sqlite: fc.boolean() })), 2)),
       workflows: orJunk(dict(logicalKey, orJunk(fc.record({ className })), 2)),
       consumers: orJunk(fc.array(orJunk(optional({ queue: logicalKey, batchSize: fc.integer({ min: -1, max: 200 }), maxRetries: fc.integer({ min: 0, max: 5 }) })), { maxLength: 2 })),
@@ -150,6 +156,7 @@ const system = orJunk(
       app: orJunk(fc.constantFrom("tg", "shop", "Bad App", HUGE.slice(0, 40), "a".repeat(31))),
       plan: orJunk(fc.constantFrom("free", "paid", "pro")),
       zone: orJunk(fc.constantFrom("example.com", "example", "ünïcode.com")),
+      zones: orJunk(fc.array(fc.constantFrom("example.io", "example.com", "not a zone"), { maxLength: 2 })),
       dnsTarget: orJunk(fc.constantFrom("example.com", "not a domain")),
       compatibilityDate: orJunk(fc.constantFrom("2025-09-01", "2999-01-01", "2025-02-30")),
       compatibilityFlags: orJunk(fc.array(fc.constantFrom("nodejs_compat"), { maxLength: 1 })),
@@ -180,6 +187,7 @@ const stackSettings = fc.oneof(
         r2Buckets: dict(logicalKey, orJunk(fc.constant(true))),
       }),
     ),
+    zoneIds: orJunk(dict(fc.constantFrom("example.io", "example.com", "example.net", "toString"), fc.constantFrom("0123456789abcdef0123456789abcdee", "fedcba9876543210fedcba9876543210", "<zone id>", "abc"), 3)),
     // Overrides are deep-merged into the system: null deletes, anything replaces.
     overrides: orJunk(dict(fc.constantFrom("workers", "databases", "secrets", "app", "zone", ...maybeProto("__proto__")), fc.oneof(json, fc.constant(null), dict(logicalKey, fc.oneof(fc.constant(null), worker)))))
   }),
@@ -265,6 +273,7 @@ function mutate(base: unknown, mutations: Mutation[]): unknown {
 }
 
 const VALID_IDS = { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" };
+const IO_ZONE_ID = "0123456789abcdef0123456789abcdee";
 
 /**
  * Valid declarations built from a random model: every reference points at something declared,
@@ -286,6 +295,7 @@ const validModel: fc.Arbitrary<Input> = fc
     const sys = {
       app: "tg",
       zone: "example.com",
+      zones: ["example.io"],
       compatibilityDate: "2025-09-01",
       databases: Object.fromEntries(databases.map((d, i) => [d, picks[i]! % 2 ? { migrations: "migrations/main" } : {}])),
       kvNamespaces: Object.fromEntries(kvs.map((k) => [k, {}])),
@@ -300,7 +310,9 @@ const validModel: fc.Arbitrary<Input> = fc
             w,
             {
               entry: i % 2 ? "workers/admin/index.ts" : "workers/bot/index.ts",
-              hostnames: [w],
+              // A label, or a multi-level hostname of the second zone; some workers add routes.
+              hostnames: [picks[i + 5]! % 3 ? w : `${w}.eu.example.io`],
+              ...(picks[i + 6]! % 2 ? { routes: [`shop.example.com/${w}/*`, { pattern: `*.${w}.example.io/*`, zone: "example.io" }] } : {}),
               vars: { MODE: "fast", LIMITS: { perMinute: picks[i]! % 100 } },
               // Every secret is listed by the first worker, so none is declared unused.
               secrets: i === 0 ? secrets.map(([n]) => n) : [],
@@ -311,7 +323,7 @@ const validModel: fc.Arbitrary<Input> = fc
       ),
     };
     const values = Object.fromEntries(secrets.filter(([, c]) => c).map(([n]) => [n, { value: `value-of-${n}`, secret: true }]));
-    return { stack, system: sys, stackSettings: suffix === undefined ? undefined : { suffix }, ...VALID_IDS, values };
+    return { stack, system: sys, stackSettings: { ...(suffix === undefined ? {} : { suffix }), zoneIds: { "example.io": IO_ZONE_ID } }, ...VALID_IDS, values };
   });
 
 /** Service bindings in a ring: a cycle of `n` workers (plus a tail), which must be named. */
@@ -349,6 +361,7 @@ function checkPlan(plan: Plan, decl: Declaration): void {
   const order = plan.workers.map((w) => w.key);
   assert.deepEqual([...order].sort(), Object.keys(sys.workers ?? {}).sort(), "the plan has exactly the declared workers");
   const hosts = new Set<string>();
+  const patterns = new Set<string>(plan.workers.flatMap((w) => w.hostnames.map((h) => h.pattern)));
   for (const [i, w] of plan.workers.entries()) {
     assert.deepEqual(
       [...classesAfter(w.durableObjectMigrations)].map(([c]) => c).sort(),
@@ -360,6 +373,15 @@ function checkPlan(plan: Plan, decl: Declaration): void {
     for (const h of w.hostnames) {
       assert.ok(!hosts.has(h.host), `hostname ${h.host} is planned once`);
       hosts.add(h.host);
+    }
+    // Every hostname, custom domain and route is created with a real zone id of its own zone.
+    for (const r of [...w.hostnames, ...w.customDomains, ...w.routes]) {
+      assert.match(r.zoneId, /^[0-9a-f]{32}$/, `${w.key}: ${"pattern" in r ? r.pattern : r.host} has its zone's id`);
+      assert.equal(plan.zoneIds[r.zone], r.zoneId);
+    }
+    for (const r of w.routes) {
+      assert.ok(!patterns.has(r.pattern), `route ${r.pattern} is planned once`);
+      patterns.add(r.pattern);
     }
     for (const b of w.bindings) {
       const where = `${w.key}.${b.name}`;
@@ -480,7 +502,11 @@ describe("config fuzzing", function () {
         })),
         fc.integer({ min: 62, max: 200 }).map((n) => ({
           name: `a hostname suffix of ${n}`,
-          apply: (_s: any, i: Input) => (i.stackSettings = { hostnameSuffix: `-${"h".repeat(n)}` }),
+          apply: (s: any, i: Input) => {
+            // A label (a fully qualified hostname takes no suffix).
+            s.workers[first(s)].hostnames = [first(s)];
+            i.stackSettings = { hostnameSuffix: `-${"h".repeat(n)}` };
+          },
           path: /^system\.workers\.[a-z]+\.hostnames$/,
           message: /DNS allows (63|253)/,
         })),
@@ -501,6 +527,36 @@ describe("config fuzzing", function () {
           apply: (_s: any, i: Input) => (i.keys = ["system", "accountId", key]),
           path: new RegExp(`^workers-stack:${key}$`),
           message: /^unknown config key/,
+        })),
+        fc.constantFrom("shop.example.com/*.jpg", "a.*.example.com/*", "example.com/?q=*").map((pattern) => ({
+          name: `route pattern ${pattern}`,
+          apply: (s: any) => (s.workers[first(s)].routes = [pattern]),
+          path: /^system\.workers\.[a-z]+\.routes\.0$/,
+          message: /is refused by Cloudflare/,
+        })),
+        fc.constant({
+          name: "one route pattern on two workers",
+          apply: (s: any) => {
+            for (const w of Object.values(s.workers) as any[]) w.routes = ["shop.example.com/same/*"];
+            if (Object.keys(s.workers).length === 1) s.workers.extra = { entry: "workers/admin/index.ts", routes: ["shop.example.com/same/*"] };
+          },
+          path: /^system\.workers\.[a-z]+\.routes\.0$/,
+          message: /is already routed to worker/,
+        }),
+        fc.constant({
+          name: "a hostname under no zone",
+          apply: (s: any) => (s.workers[first(s)].hostnames = ["api.other.org"]),
+          path: /^system\.workers\.[a-z]+\.hostnames$/,
+          message: /is under no zone of the system/,
+        }),
+        fc.constantFrom("", "abc", "<zone id>").map((id) => ({
+          name: `the second zone's id ${JSON.stringify(id)}, with a hostname in it`,
+          apply: (s: any, i: Input) => {
+            s.workers[first(s)].hostnames = ["api.eu.example.io"];
+            i.stackSettings = { zoneIds: { "example.io": id } };
+          },
+          path: /^stack\.zoneIds\.example\.io$/,
+          message: /not set|is not a 32-character hex zone id|placeholder id/,
         })),
         fc.constantFrom("bto", "admn", "wbe").map((key) => ({
           name: `override of undeclared worker ${key}`,

@@ -28,7 +28,7 @@ describe("plan", () => {
     const plan = buildPlan(validate(source(referenceSystem(), { suffix: "-stg" }), facts), "abc123");
     const bot = plan.workers.find((w) => w.key === "bot")!;
     assert.equal(bot.scriptName, "tg-bot-stg");
-    assert.deepEqual(bot.hostnames, [{ host: "bot-stg.example.com", pattern: "bot-stg.example.com/*" }]);
+    assert.deepEqual(bot.hostnames, [{ host: "bot-stg.example.com", pattern: "bot-stg.example.com/*", zone: "example.com", zoneId: TEST_IDS.zoneId, target: "example.com" }]);
     const names = bot.bindings.map((b) => b.name);
     assert.deepEqual(names, [...names].sort());
     assert.deepEqual(bot.bindings.find((b) => b.name === "VERSION"), { name: "VERSION", type: "plain_text", text: "abc123" });
