@@ -14,6 +14,7 @@ import { migrationsHash } from "./components/database";
 import { assetsStageDir, stageAssets, type StagedAssets } from "./components/assets";
 import { z } from "zod";
 import { ConfigError, ConfigIssue } from "./config/errors";
+import { crossStackNameIssues } from "./config/crossStackNames";
 import { bundleDir, loadPlan, projectRoot, readConfigSource } from "./config/load";
 import { stackSchema, systemSchema } from "./config/schema";
 import { ConfigSource } from "./config/validate";
@@ -48,6 +49,8 @@ export function main(declared: Declared = {}): StackOutputs {
   const { plan } = loaded;
   // Preflight: every migrations folder read and every bundle on disk before anything is registered.
   const issues: ConfigIssue[] = [];
+  // Physical names another stack of the same account also creates (config/crossStackNames.ts).
+  issues.push(...crossStackNameIssues(root, plan, declared.system));
   for (const db of plan.databases) {
     if (!db.migrationsDir) continue;
     try {

@@ -20,13 +20,15 @@ export const dataset = z.string().regex(DATASET, {
 
 /**
  * Vectorize index name: https://developers.cloudflare.com/vectorize/platform/limits/ — "Maximum
- * index name length: 64 bytes"; `wrangler vectorize create` names are lowercase letters, digits
- * and '-'. The provider has no Vectorize index resource: the index is bound by name and created
- * with `wrangler vectorize create` (its dimensions and metric are fixed at creation).
+ * index name length: 64 bytes"; the API's `vectorize_index-name` pattern (and
+ * terraform-provider-cloudflare's vectorize index validator) is `^([a-z]+[a-z0-9_-]*[a-z0-9]+)$`:
+ * a lowercase letter first, a letter or digit last, lowercase letters, digits, '-' and '_' between.
+ * The provider has no Vectorize index resource: the index is bound by name and created with
+ * `wrangler vectorize create` (its dimensions and metric are fixed at creation).
  */
-export const VECTORIZE_INDEX = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const VECTORIZE_INDEX = /^[a-z][a-z0-9_-]{0,62}[a-z0-9]$/;
 export const vectorizeIndex = z.string().regex(VECTORIZE_INDEX, {
-  error: "must be a Vectorize index name: lowercase letters, digits and '-' (at most 64), e.g. docs-index",
+  error: "must be a Vectorize index name: a lowercase letter, then lowercase letters, digits, '-' or '_', ending with a letter or digit (2 to 64), e.g. docs-index",
 });
 
 /**

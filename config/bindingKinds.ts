@@ -8,7 +8,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as cloudflare from "@pulumi/cloudflare";
 import { z } from "zod";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { className, logicalKey } from "./fields";
 import { certificateId, dataset, dispatchNamespace, namespaceName, rateLimit, sendEmail, vectorizeIndex } from "./bindingFields";
 import type { ReportedType } from "./reportedTypes";
@@ -543,20 +542,19 @@ function emailRules(b: RegisteredBinding): Record<string, unknown> {
   };
 }
 
+/** The local runner's stand-in worker for bindings only Cloudflare serves (local/notEmulated.ts), and its entrypoint. */
+export const NOT_EMULATED_WORKER = "workers-stack-not-emulated";
+export const NOT_EMULATED_ENTRYPOINT = "NotEmulated";
+
 /**
- * A binding only Cloudflare serves: the worker gets a stand-in service binding that answers every
- * request with 501 and says why (so `/health` sees it and a call fails clearly), and the runner
- * prints a notice.
+ * A binding only Cloudflare serves: the worker gets a stand-in (local/notEmulated.ts) whose
+ * `fetch` answers 501 and says why, and whose every other method (`run`, `query`, `get`, ...)
+ * throws saying why — so `/health` sees it and a call fails clearly — and the runner prints a notice.
  */
 function unavailable(b: RegisteredBinding, m: MiniflareGroups, ctx: MiniflareContext, what: string, why: string): void {
   const message = `${what} is not emulated locally (${why}): ${b.name} of ${ctx.self} is a stand-in that answers 501`;
   ctx.notice?.(message);
-  m.serviceBindings[b.name] = {
-    node: (_req: IncomingMessage, res: ServerResponse) => {
-      res.writeHead(501, { "content-type": "text/plain; charset=utf-8", "x-workers-stack": "not-emulated" });
-      res.end(`workers-stack: ${message}\n`);
-    },
-  };
+  m.serviceBindings[b.name] = { name: NOT_EMULATED_WORKER, entrypoint: NOT_EMULATED_ENTRYPOINT, props: { message } };
 }
 
 /** Every kind, in table order. Read at call time, so a kind added to the table is seen everywhere. */

@@ -37,16 +37,37 @@ export function parseConnectionString(value: string): HyperdriveOrigin | { probl
   const host = url.hostname.replace(/^\[|\]$/g, "");
   // https://developers.cloudflare.com/api/resources/hyperdrive/subresources/configs/methods/create/ —
   // origin.host: "Private, loopback, and link-local IP addresses are not allowed."
-  if (/^(localhost|127\.|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.|::1$|f[cd][0-9a-f]{2}:|fe80:)/i.test(host))
+  if (isPrivateHost(host))
     return { problem: `points at ${host}, a private or loopback address: Cloudflare connects only to a publicly reachable host (for a local database in npm start, see README "Local runner")` };
-  return {
-    scheme,
-    host,
-    port: url.port ? Number(url.port) : scheme === "mysql" ? 3306 : 5432,
-    database: decodeURIComponent(url.pathname.replace(/^\//, "")),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-  };
+  // The user, password and database are percent-decoded (as wrangler's `hyperdrive create
+  // --connection-string` decodes them); a '%' that starts no escape cannot be decoded.
+  let database: string, user: string, password: string;
+  try {
+    database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    return { problem: "has a '%' that starts no percent-escape in its user, password or database: write a literal '%' as %25 (e.g. a password p%ss as p%25ss)" };
+  }
+  return { scheme, host, port: url.port ? Number(url.port) : scheme === "mysql" ? 3306 : 5432, database, user, password };
+}
+
+/**
+ * True for `localhost` and for private, loopback, link-local and unspecified IP literals: only an
+ * address is judged, never a host name (`10.db.example.com`, `localhost-proxy.example.net` are
+ * public names).
+ */
+function isPrivateHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  }
+  if (!h.includes(":")) return false; // a host name
+  // IPv6 literal (URL gives it compressed and lowercase): loopback, unspecified, unique local fc00::/7, link-local fe80::/10.
+  return h === "::1" || h === "::" || /^f[cd][0-9a-f]{0,2}:/.test(h) || /^fe[89ab][0-9a-f]?:/.test(h);
 }
 
 /** The secrets that hold a hyperdrive's connection string. */

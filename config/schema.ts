@@ -17,6 +17,7 @@ import { z } from "zod";
 export { LOGICAL_KEY, BINDING_NAME, HOST_LABEL, CLASS_NAME, CRON, DOMAIN, COMPAT_DATE } from "./fields";
 import { logicalKey, bindingName, compatDate, className, CRON, DOMAIN } from "./fields";
 import { hostEntry, routeEntry, zoneName } from "./routingFields";
+import { BINDING_NAME } from "./fields";
 import { bindingTargetsSchema } from "./bindingKinds";
 import { assetsSchema } from "./assets";
 import { scriptSettingsShape } from "./scriptSettings";
@@ -276,13 +277,16 @@ export const hyperdriveSchema = z.strictObject({
    * Its physical name, a template with `{app}`, `{key}`, `{stack}` and `{suffix}`.
    * @default "{app}-{key}{suffix}"
    */
-  name: z.string().regex(/^[A-Za-z0-9_{}-]{1,64}$/, { error: "must be letters, digits, '_', '-' and the placeholders {app}, {key}, {stack}, {suffix}" }).optional(),
+  name: nameTemplate.optional(),
   /**
    * The system secret (`{ from: config }`) holding the origin's connection string,
    * `postgres://user:password@host:5432/database` (or `mysql://`). Required on every stack that
    * does not adopt the hyperdrive. @default none
    */
-  connectionString: bindingName.optional(),
+  connectionString: z
+    .string()
+    .regex(BINDING_NAME, { error: "must be the NAME of a system secret { from: config } holding the connection string (e.g. DATABASE_URL), never the connection string itself" })
+    .optional(),
 });
 
 export const systemSchema = z.strictObject({

@@ -1,6 +1,7 @@
 /** Each script the program registers as Miniflare worker options, from its bindings (the kind registry) and the resources around it (routes, consumers, crons). */
 import * as path from "node:path";
 import { type LocalMigration, MIGRATOR, MIGRATOR_SCRIPT } from "./localMigrations";
+import { notEmulatedWorker, usesNotEmulated } from "./notEmulated";
 import { Evaluation, RegisteredResource, reveal } from "./evaluate";
 import { kindOf, MINIFLARE_GROUPS, type MiniflareGroups } from "../config/bindingKinds";
 import { RESOURCE_TYPE, type RegisteredScriptInputs } from "../config/resourceTypes";
@@ -286,6 +287,8 @@ export function miniflareOptions(port: number, stateDir: string, workers: Record
       // runs no worker for a hostname without a route — so the first one answers 404.
       noRouteWorker(hosts),
       ...withAssetFronts(workers),
+      // The stand-in for bindings only Cloudflare serves (it serves no route).
+      ...(usesNotEmulated(workers) ? [notEmulatedWorker()] : []),
       // Last: it serves no route.
       ...(migrations.length
         ? [{ name: MIGRATOR, modules: true, script: MIGRATOR_SCRIPT, compatibilityDate: "2025-01-01", d1Databases: Object.fromEntries(migrations.map((m) => [m.key, m.id])), unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }]

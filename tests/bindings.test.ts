@@ -39,6 +39,13 @@ export default {
     out.hyperdrive = env.SHOP_DB ? { database: env.SHOP_DB.database, user: env.SHOP_DB.user } : null;
     const ai = await env.AI.fetch("http://ai/");
     out.ai = [ai.status, await ai.text()];
+    // What real code calls (env.AI.run, an index's query, a dispatch namespace's get) fails saying why.
+    const call = async (f) => { try { await f(); return "returned"; } catch (e) { return String(e); } };
+    out.calls = {
+      ai: await call(() => env.AI.run("@cf/meta/llama-3.1-8b-instruct", { prompt: "hi" })),
+      vectorize: await call(() => env.DOCS.query([0.1, 0.2])),
+      dispatch: await call(() => env.TENANTS.get("tenant").fetch("http://t/")),
+    };
     const raw = (to) => ["From: app@example.com", "To: " + to, "Subject: hi", "Message-ID: <" + crypto.randomUUID() + "@example.com>", "Date: " + new Date().toUTCString(), "", "hello"].join("\\r\\n");
     try { await env.MAILER.send(new EmailMessage("app@example.com", "ops@example.com", raw("ops@example.com"))); out.allowed = "sent"; } catch (e) { out.allowed = String(e); }
     try { await env.MAILER.send(new EmailMessage("app@example.com", "else@example.com", raw("else@example.com"))); out.refused = "sent"; } catch (e) { out.refused = String(e); }
@@ -230,6 +237,10 @@ describe("binding kinds: AI, browser, version metadata, Analytics Engine, Vector
       // AI is Cloudflare's only: a stand-in answers 501 and says so.
       assert.equal((out.ai as [number, string])[0], 501);
       assert.match((out.ai as [number, string])[1], /Workers AI is not emulated locally/);
+      const calls = out.calls as Record<string, string>;
+      assert.match(calls.ai!, /^Error: workers-stack: Workers AI is not emulated locally .*AI of .* \(run\(\) was called\)$/);
+      assert.match(calls.vectorize!, /^Error: workers-stack: Vectorize index docs-index is not emulated locally .* \(query\(\) was called\)$/);
+      assert.match(calls.dispatch!, /^Error: workers-stack: dispatch namespace customers is not emulated locally .* \(get\(\) was called\)$/);
     });
 
     it("names what it does not emulate", () => {
@@ -261,6 +272,8 @@ describe("binding kinds: validation", function () {
     { name: "a rate limit without its limit", change: (s) => delete s.workers.edge.bindings.LIMITER.rateLimit.limit, expect: ["system.workers.edge.bindings.LIMITER.rateLimit.limit"] },
     { name: "a dataset name Cloudflare cannot query", change: (s) => (s.workers.edge.bindings.EVENTS.analyticsEngine = "edge events.v1"), expect: ["system.workers.edge.bindings.EVENTS.analyticsEngine: must be an Analytics Engine dataset name"] },
     { name: "a Vectorize index name with capitals", change: (s) => (s.workers.edge.bindings.DOCS.vectorize = "Docs_Index"), expect: ["system.workers.edge.bindings.DOCS.vectorize: must be a Vectorize index name"] },
+    { name: "a Vectorize index name ending with a dash", change: (s) => (s.workers.edge.bindings.DOCS.vectorize = "docs-"), expect: ["system.workers.edge.bindings.DOCS.vectorize: must be a Vectorize index name"] },
+    { name: "a Vectorize index name starting with a digit", change: (s) => (s.workers.edge.bindings.DOCS.vectorize = "7docs"), expect: ["system.workers.edge.bindings.DOCS.vectorize: must be a Vectorize index name"] },
     { name: "ai: false", change: (s) => (s.workers.edge.bindings.AI = { ai: false }), expect: ["system.workers.edge.bindings.AI.ai: must be true"] },
     { name: "two targets, one of them true", change: (s) => (s.workers.edge.bindings.AI = { ai: true, vectorize: "docs-index" }), expect: ["system.workers.edge.bindings.AI: a binding names exactly one target", "{ ai: true }"] },
     { name: "two AI bindings on one worker", change: (s) => (s.workers.edge.bindings.AI2 = { ai: true }), expect: ["system.workers.edge.bindings.AI2: AI already binds ai: a worker has one ai binding"] },
@@ -272,6 +285,9 @@ describe("binding kinds: validation", function () {
     { name: "a generated connection string", change: (s) => (s.secrets.SHOP_DATABASE_URL = { generate: { length: 32 } }), expect: ["system.hyperdrives.shop.connectionString: secret SHOP_DATABASE_URL is generated"] },
     { name: "a connection string that is no database URL", change: () => undefined, secrets: { SHOP_DATABASE_URL: "https://user:pw@db.example.net/shop" }, expect: ['bindings:SHOP_DATABASE_URL: the connection string of hyperdrive "shop" has scheme "https"'] },
     { name: "a connection string to a loopback host", change: () => undefined, secrets: { SHOP_DATABASE_URL: "postgres://u:p@127.0.0.1:5432/shop" }, expect: ["points at 127.0.0.1, a private or loopback address"] },
+    { name: "a connection string whose password has a bare '%'", change: () => undefined, secrets: { SHOP_DATABASE_URL: "postgres://app:50%off@db.example.net:5432/shop" }, expect: ['bindings:SHOP_DATABASE_URL: the connection string of hyperdrive "shop" has a \'%\' that starts no percent-escape', "%25"] },
+    { name: "an unknown placeholder in a hyperdrive name", change: (s) => (s.hyperdrives.shop.name = "{app}-{db}"), expect: ["system.hyperdrives.shop.name: unknown placeholder {db}: a name may use {app}, {key}, {stack}, {suffix}"] },
+    { name: "the connection string itself given as connectionString (not a secret's name)", change: (s) => (s.hyperdrives.shop.connectionString = "postgres://app:s3cret-pw@db.example.net:6543/shop"), expect: ["system.hyperdrives.shop.connectionString: must be the NAME of a system secret { from: config } holding the connection string (e.g. DATABASE_URL), never the connection string itself"] },
     { name: "an adopted hyperdrive that is not declared", change: () => undefined, stackSettings: { imports: { hyperdrives: { shop: "a1b2c3d4e5f60718293a4b5c6d7e8f90", other: "a1b2c3d4e5f60718293a4b5c6d7e8f90" } } }, expect: ['stack.imports.hyperdrives.other: hyperdrive "other" is not declared'] },
     { name: "an adopted hyperdrive id of the wrong shape", change: () => undefined, stackSettings: { imports: { hyperdrives: { shop: "abc" } } }, expect: ['stack.imports.hyperdrives.shop: "abc" is not a 32-character hex Hyperdrive configuration id'] },
   ];
@@ -293,6 +309,30 @@ describe("binding kinds: validation", function () {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     });
+
+  it("takes a Vectorize index name with '_', as Cloudflare's API does", async () => {
+    const system = JSON.parse(JSON.stringify(SYSTEM));
+    system.workers.edge.bindings.DOCS.vectorize = "docs_embeddings_v2";
+    const dir = project(system);
+    try {
+      const ev = await evaluate("staging", { root: dir, secrets });
+      assert.ifError(ev.error);
+      const [script] = ofType(ev, TYPES.script);
+      assert.deepEqual((reveal(script!.inputs.bindings) as { name: string }[]).find((b) => b.name === "DOCS"), { name: "DOCS", type: "vectorize", indexName: "docs_embeddings_v2" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("judges IP addresses, not host names, as private", () => {
+    // Public host names that merely begin like a private address or "localhost" are origins Cloudflare takes.
+    for (const host of ["10.db.example.net", "127.example.net", "localhost-proxy.example.net", "192.168.example.net", "fd00.example.net"])
+      assert.equal((parseConnectionString(`postgres://a:b@${host}:5432/x`) as { host?: string }).host, host, host);
+    for (const host of ["localhost", "db.localhost", "10.1.2.3", "127.0.0.1", "172.16.0.9", "192.168.1.1", "169.254.0.1", "0.0.0.0", "[::1]", "[fd12:3456::1]", "[fe80::1]"])
+      assert.match((parseConnectionString(`postgres://a:b@${host}:5432/x`) as { problem?: string }).problem ?? "", /private or loopback/, host);
+    // A percent-escaped password is decoded, as wrangler decodes it.
+    assert.equal((parseConnectionString("postgres://a:p%25ss@db.example.net/x") as { password: string }).password, "p%ss");
+  });
 
   it("parses connection strings with Postgres and MySQL default ports", () => {
     assert.deepEqual(parseConnectionString("postgresql://a:b@db.example.net/x"), { scheme: "postgresql", host: "db.example.net", port: 5432, database: "x", user: "a", password: "b" });
