@@ -52,7 +52,8 @@ function evaluateImported(dir: string, result: ImportResult, stack: string): Pro
   const plain: Record<string, string> = { ...TEST_IDS };
   const zones = [result.system.zone, ...((result.system.zones as string[] | undefined) ?? [])].filter((z): z is string => typeof z === "string");
   if (has.stack("zoneIds") && zones.length > 1) {
-    const zoneIds = Object.fromEntries(zones.map((z, i) => [z, crypto.createHash("md5").update(`${i}${z}`).digest("hex")]));
+    // The main zone's id is the zoneId config key; the further zones' ids are the stack setting zoneIds.
+    const zoneIds = Object.fromEntries(zones.slice(1).map((z) => [z, crypto.createHash("md5").update(z).digest("hex")]));
     plain[`${result.app}:stack`] = JSON.stringify({ ...result.stackSettings[stack], zoneIds });
   }
   return evaluateStack({ root: dir, stack, secrets, plain });
@@ -213,12 +214,20 @@ describe("workers-stack import: the project it writes", function () {
     const m = /\$ npx workers-stack import (.*)\n<!-- import-output:start -->\n([\s\S]*?)<!-- import-output:end -->/.exec(readme);
     assert.ok(m, "README has the import example between its markers");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ws-import-readme-"));
-    fs.cpSync(path.join(ROOT, "tests", "fixtures", "import", "d1-kv"), dir, { recursive: true });
+    fs.cpSync(path.join(ROOT, "tests", "fixtures", "import", "shop"), dir, { recursive: true });
     try {
       const r = await runImport(dir, m[1]!.split(" "));
       assert.equal(r.code, 0, r.stderr);
-      if (process.env.UPDATE_README) fs.writeFileSync(path.join(ROOT, "README.md"), readme.slice(0, m.index) + m[0].replace(`-->\n${m[2]}<!--`, `-->\n${r.stdout}<!--`) + readme.slice(m.index + m[0].length));
-      else assert.equal(m[2], r.stdout);
+      const stackFile = fs.readFileSync(path.join(dir, "Pulumi.production.yaml"), "utf8");
+      const s = /<!-- import-stack:start -->\n([\s\S]*?)<!-- import-stack:end -->/.exec(readme);
+      assert.ok(s, "README shows the written stack file between its markers");
+      if (process.env.UPDATE_README) {
+        const updated = readme.replace(m[0], m[0].replace(`-->\n${m[2]}<!--`, `-->\n${r.stdout}<!--`));
+        fs.writeFileSync(path.join(ROOT, "README.md"), updated.replace(s[0], `<!-- import-stack:start -->\n${stackFile}<!-- import-stack:end -->`));
+      } else {
+        assert.equal(m[2], r.stdout);
+        assert.equal(s[1], stackFile);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -41,6 +41,8 @@ export interface ImportResult {
   stackSettings: Record<string, Obj>;
   /** Per stack: ids to find before the first `up`, and the config secrets to set. */
   todo: Record<string, { find: StackBuild["find"]; secrets: string[]; zones: string[] }>;
+  /** The zones routes and custom domains are on, the system's `zone` first. */
+  zones: string[];
   lines: Line[];
 }
 
@@ -233,7 +235,7 @@ export function importWrangler(o: ImportOptions): ImportResult {
     todo[b.stack] = { find: dedupe(b.find), secrets: [...b.secretNames].sort(), zones: [...b.zones.keys()].sort() };
   });
   lines.push(...checkImported({ app, out, stacks, system, stackSettings, ...(outside.length ? { skip: /leaves the project root/ } : {}) }));
-  return { app, stacks, workers, system, stackSettings, todo, lines };
+  return { app, stacks, workers, system, stackSettings, todo, zones, lines };
 }
 
 function dedupe<T>(list: T[]): T[] {

@@ -57,6 +57,8 @@ export function summary(r: ImportResult, out: string, written: string[]): string
   if (finds.length) lines.push("", "before the first `pulumi up`, find what the configs do not hold (then add it to the stack file):", ...finds);
   const secrets = r.stacks.flatMap((s) => r.todo[s]!.secrets.map((n) => `  pulumi config set --secret ${n} <value> --stack ${s}`));
   if (secrets.length) lines.push("", "secrets the workers expect:", ...secrets);
+  lines.push("", "per stack: pulumi config set accountId <32-hex account id> --stack <stack>");
+  if (r.zones.length) lines.push(`  and the zone ids: pulumi config set zoneId <id of ${r.zones[0]}> --stack <stack>${r.zones.length > 1 ? `; stack setting zoneIds for ${r.zones.slice(1).join(", ")}` : ""}`);
   lines.push("", `next: ${out === "." ? "" : `cd ${out} && `}npm install, then per stack: pulumi stack init <stack>, the config above, pulumi preview (only imports and updates)`);
   return lines.join("\n");
 }

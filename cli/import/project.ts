@@ -29,7 +29,7 @@ export function projectFiles(r: ImportResult): Record<string, string> {
     const head = [
       `# Stack ${stack}: only what differs from Pulumi.yaml. Set once per stack (not committed):`,
       `#   pulumi config set accountId <32-hex account id> --stack ${stack}`,
-      ...t.zones.map((z, i) => (i === 0 ? `#   pulumi config set zoneId <32-hex zone id of ${z}> --stack ${stack}` : `#   zone id of ${z}: stack setting zoneIds`)),
+      ...r.zones.map((z, i) => (i === 0 ? `#   pulumi config set zoneId <32-hex zone id of ${z}> --stack ${stack}` : `#   the id of zone ${z}: add  zoneIds: { ${z}: <32-hex zone id> }  under ${r.app}:stack below`)),
       ...t.secrets.map((s) => `#   pulumi config set --secret ${s} <value> --stack ${stack}`),
     ];
     const tail = t.find.length ? ["", "# Before the first `pulumi up`, find what the wrangler configs do not hold:", ...t.find.map((f) => `#   ${f.what}: ${f.command}`)] : [];
