@@ -221,7 +221,12 @@ export function coverageRows(all: SystemCoverage[]): string[] {
 
 /** The short table of the project README: per system, workers declared completely. */
 export function summaryRows(all: SystemCoverage[]): string[] {
-  return all.map((c) => `| [${c.system}](examples/corpus/${c.system}/) | ${c.stacks.length} | ${c.workers.filter((w) => w.complete).length} / ${c.workers.length} |`);
+  const complete = (cs: SystemCoverage[]) => cs.flatMap((c) => c.workers).filter((w) => w.complete).length;
+  const workers = (cs: SystemCoverage[]) => cs.flatMap((c) => c.workers).length;
+  return [
+    ...all.map((c) => `| [${c.system}](examples/corpus/${c.system}/) | ${c.stacks.length} | ${complete([c])} / ${workers([c])} |`),
+    `| **all ${all.length}** | ${all.reduce((n, c) => n + c.stacks.length, 0)} | ${complete(all)} / ${workers(all)} |`,
+  ];
 }
 
 function main(): void {

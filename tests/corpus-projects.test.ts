@@ -101,7 +101,7 @@ describe("corpus projects (examples/corpus): imported, evaluated on every stack"
     const between = (text: string, marker: string) => {
       const m = new RegExp(`<!-- ${marker}:start -->\\n([\\s\\S]*?)<!-- ${marker}:end -->`).exec(text);
       assert.ok(m, `README has the markers <!-- ${marker}:start --> / <!-- ${marker}:end -->`);
-      return m[1]!.split("\n").filter((l) => /^\| \[/.test(l));
+      return m[1]!.split("\n").filter((l) => /^\| (\[|\*\*)/.test(l));
     };
     assert.deepEqual(between(corpusReadme, "corpus-projects"), coverageRows(cov), "paste the rows of npm run corpus -- --table");
     assert.deepEqual(between(rootReadme, "corpus-summary"), summaryRows(cov), "paste the rows of npm run corpus -- --table");
