@@ -74,6 +74,7 @@ describe("corpus projects (examples/corpus): imported, evaluated on every stack"
         if (refused.length) {
           // The import said workers-stack refuses this stack (the table lists why): it must not register anything.
           if (!ev.error) problems.push(`${stack}: the import reports ${refused.map((l) => l.key).join(", ")} refused, but the stack evaluates`);
+          else for (const l of refused) if (!ev.error.message.includes(l.key)) problems.push(`${stack}: refused, but not for ${l.key} as the import says:\n${ev.error.message}`);
           tally.refused.push(`${system}/${stack}`);
           continue;
         }
