@@ -200,6 +200,13 @@ describe("workers-stack import: the project it writes", function () {
     assert.ok(errors.some((e) => /^worker\/wrangler\.toml staging d1_databases\[0\]: binding DB names no database \(database_name or database_id\)/.test(e)), errors.join("\n"));
   });
 
+  it("notes a script name two environments share (refused when their stacks share an account)", () => {
+    const dir = path.join(ROOT, "tests", "fixtures", "import", "env-names");
+    const result = importWrangler({ files: ["app/wrangler.toml", "stats/wrangler.toml"], out: ".", topLevelStack: "dev", cwd: dir });
+    const shared = result.lines.filter((l) => l.level === "note" && /^script /.test(l.key)).map((l) => `${l.key}: ${l.why.split(":")[0]}`);
+    assert.deepEqual(shared.sort(), ["script app: used on stacks dev, production", "script reports: used on stacks dev, production"]);
+  });
+
   it("says which --out keeps the workers inside the project when the configs are outside it", () => {
     const dir = path.join(ROOT, "tests", "fixtures", "import", "services");
     const result = importWrangler({ files: ["auth/wrangler.toml", "gateway/wrangler.toml"], out: "infra", topLevelStack: "dev", cwd: dir });

@@ -234,8 +234,37 @@ export function importWrangler(o: ImportOptions): ImportResult {
     stackSettings[b.stack] = { ...(Object.keys(imports).length ? { imports } : {}), ...(overrides !== undefined ? { overrides } : {}) };
     todo[b.stack] = { find: dedupe(b.find), secrets: [...b.secretNames].sort(), zones: [...b.zones.keys()].sort() };
   });
+  lines.push(...sharedNames(workers, builds));
   lines.push(...checkImported({ app, out, stacks, system, stackSettings, ...(outside.length ? { skip: /leaves the project root/ } : {}) }));
   return { app, stacks, workers, system, stackSettings, todo, zones, lines };
+}
+
+/**
+ * Script, workflow and queue names several stacks use (wrangler lets two environments deploy the
+ * same script). In one account, workers-stack refuses that (config/crossStackNames.ts): each
+ * stack's `up` would overwrite the other's. Adopted resources are exempt, so a queue stops
+ * counting once its id is in `imports.queues`.
+ */
+function sharedNames(workers: ImportedWorker[], builds: StackBuild[]): Line[] {
+  const uses = new Map<string, string[]>();
+  const add = (what: string, name: string, stack: string) => uses.set(`${what}\0${name}`, [...(uses.get(`${what}\0${name}`) ?? []), stack]);
+  for (const w of workers) for (const [stack, x] of Object.entries(w.stacks)) add("script", x.name, stack);
+  for (const b of builds) {
+    for (const q of Object.values(b.system.queues)) if (typeof q.name === "string") add("queue", q.name.replace(/\{stack\}/g, b.stack), b.stack);
+    for (const w of Object.values(b.system.workers))
+      for (const wf of Object.values((w.workflows as Record<string, Obj> | undefined) ?? {})) if (typeof wf.name === "string") add("workflow", wf.name.replace(/\{stack\}/g, b.stack), b.stack);
+  }
+  return [...uses]
+    .filter(([, stacks]) => new Set(stacks).size > 1)
+    .map(([k, stacks]) => {
+      const [what, name] = k.split("\0") as [string, string];
+      return {
+        level: "note" as const,
+        file: "",
+        key: `${what} ${name}`,
+        why: `used on stacks ${[...new Set(stacks)].join(", ")}: if they share an account, workers-stack refuses it (each stack's up would ${what === "queue" ? "manage the same queue; adopt it by id in imports.queues on each" : "upload over the other's"}) — keep those stacks in separate accounts or give them different names`,
+      };
+    });
 }
 
 function dedupe<T>(list: T[]): T[] {
