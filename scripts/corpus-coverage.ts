@@ -1,5 +1,5 @@
 /**
- * The coverage table of tests/fixtures/wrangler/README.md: per system of the corpus, its workers,
+ * The coverage table of examples/corpus/README.md: per system of the corpus, its workers,
  * environments, the wrangler keys and settings it uses, how many of its workers this project's
  * configuration (config/schema.ts) can declare completely today, and what stops the others.
  *

@@ -1,6 +1,6 @@
 /**
  * Reference output of wrangler for the corpus of real multi-worker systems in
- * tests/fixtures/wrangler/<system>/ (see tests/fixtures/wrangler/README.md).
+ * examples/corpus/<system>/ (see examples/corpus/README.md).
  *
  * For every wrangler config of every system and every environment of that config (the top level
  * as `--env ""`, then each `env.*`), it runs the project's pinned wrangler offline:
@@ -9,7 +9,7 @@
  *
  * and records what wrangler prints — the bindings table (name, kind, target/value), the tail
  * consumers, its warnings and errors, whether it succeeded — in
- * tests/fixtures/wrangler/<system>/reference.json (keys sorted, bindings in wrangler's order,
+ * examples/corpus/<system>/reference.json (keys sorted, bindings in wrangler's order,
  * machine paths replaced by placeholders), so tests never need to run wrangler.
  *
  * Regenerate (Node 22, after `npm ci`; about two minutes, no network needed):
@@ -25,7 +25,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-export const FIXTURES = path.join(__dirname, "..", "tests", "fixtures", "wrangler");
+export const FIXTURES = path.join(__dirname, "..", "examples", "corpus");
 const WRANGLER = path.join(__dirname, "..", "node_modules", "wrangler", "bin", "wrangler.js");
 export const CONFIG_FILE = /^wrangler\.(toml|json|jsonc)$/;
 

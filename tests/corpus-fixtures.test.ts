@@ -1,5 +1,5 @@
 /**
- * The corpus of real multi-worker wrangler systems (tests/fixtures/wrangler/<system>/) must stay
+ * The corpus of real multi-worker wrangler systems (examples/corpus/<system>/) must stay
  * consistent: every config parses the way wrangler parses it, every entry module, assets folder
  * and D1 migrations folder it names exists, every Durable Object / Workflow class it hosts is
  * exported by its stub, SOURCE.md names every config, and reference.json (wrangler's own dry-run
@@ -98,7 +98,7 @@ const systems = fs
   .map((d) => d.name)
   .sort();
 
-describe("corpus of real wrangler systems (tests/fixtures/wrangler)", () => {
+describe("corpus of real wrangler systems (examples/corpus)", () => {
   it("holds at least ten systems of several workers each", () => {
     assert.ok(systems.length >= 10, `only ${systems.length} systems`);
     for (const s of systems) assert.ok(findConfigs(path.join(FIXTURES, s)).length >= 2, `${s} has fewer than two workers`);
@@ -112,7 +112,7 @@ describe("corpus of real wrangler systems (tests/fixtures/wrangler)", () => {
 
   it("README's table is what scripts/corpus-coverage.ts computes, one row per system", () => {
     const readme = fs.readFileSync(path.join(FIXTURES, "README.md"), "utf8");
-    const rows = readme.split("\n").filter((l) => /^\| \[[\w-]+\]\(/.test(l));
+    const rows = readme.split("\n").filter((l) => /^\| \[[\w-]+\]\([\w-]+\/SOURCE\.md\)/.test(l));
     assert.deepEqual(rows, systems.map((s) => coverageRow(coverageOf(s))), "regenerate the rows with: npx ts-node --transpile-only scripts/corpus-coverage.ts");
   });
 

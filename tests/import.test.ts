@@ -1,7 +1,7 @@
 /**
  * `workers-stack import` (issue 11 items 3-4): wrangler configs → a project, and that project's
  * equivalence with wrangler. For every environment of every config of the real-system corpus
- * (tests/fixtures/wrangler) and of the importer's own small configs (tests/fixtures/import), the
+ * (examples/corpus) and of the importer's own small configs (tests/fixtures/import), the
  * project is imported into a copy of the system, each stack is evaluated under the mock runtime,
  * and each worker's registered script is compared with `wrangler deploy --dry-run` (reference.json)
  * and wrangler's resolved config. A config/env whose import reports untranslated keys is counted
@@ -24,7 +24,7 @@ import { findConfigs, type SystemReference } from "../scripts/corpus-reference";
 import { ROOT, TEST_IDS, TYPES } from "./helpers";
 import { expectedDeployment, registeredBindings, registeredDeployment, sortedBindings } from "./support/wranglerEquivalence";
 
-const CORPORA = [path.join(ROOT, "tests", "fixtures", "wrangler"), path.join(ROOT, "tests", "fixtures", "import")];
+const CORPORA = [path.join(ROOT, "examples", "corpus"), path.join(ROOT, "tests", "fixtures", "import")];
 
 interface Tally {
   compared: string[];
