@@ -10,7 +10,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { accountOf } from "./account";
 import type { PlannedMigrationStep } from "../config/doMigrations";
-import { classesAfter, pendingMigrations, readMigrationTag } from "./do-migrations";
+import { classesAfter, pendingMigrations, readMigrationTag } from "./do-migrations.js";
 
 export { classesAfter, pendingMigrations };
 

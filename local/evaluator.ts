@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Plan } from "../config/plan";
-import type { Evaluation } from "./evaluate";
+import type { Evaluation } from "../harness/evaluate";
 import { evaluateLocally } from "./localEvaluation";
 import type { LocalOptions } from "./runner";
 

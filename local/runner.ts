@@ -12,7 +12,7 @@ import type { Miniflare } from "miniflare";
 import { bundleWorker } from "../components/bundle";
 import type { BundleOptions } from "../config/scriptSettings";
 import { watchLocal } from "./watch";
-import { Evaluation } from "./evaluate";
+import { Evaluation } from "../harness/evaluate";
 import { checkStackName } from "../config/names";
 import { defaultStateDir, prepareStateDir } from "./state";
 

@@ -13,10 +13,10 @@ import { dummyKind } from "./dummy";
 async function main(root: string, stateDir: string): Promise<void> {
   // Loaded only now: the schema is built from the table as it is at this point.
   const { startLocal } = await import("../../local/runner");
-  const { targetsOf } = await import("../../local/targets");
-  const { checkWorker } = await import("../../local/healthCheck");
+  const { targetsOf } = await import("../../checks/targets");
+  const { checkWorker } = await import("../../checks/healthCheck");
   const { stackGraph } = await import("../../scripts/graph");
-  const { reveal } = await import("../../local/evaluate");
+  const { reveal } = await import("../../harness/evaluate");
   const { registeredScripts } = await import("../../config/resourceTypes");
   const local = await startLocal({ root, stack: "staging", port: 0, stateDir, plain: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" }, log: () => undefined });
   try {
