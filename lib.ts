@@ -53,8 +53,8 @@ export { loadPlan, projectRoot, fileFacts, gitVersion } from "./config/load";
 export { systemSchema, stackSchema, workerSchema, bindingSchema, secretSchema } from "./config/schema";
 export type { SystemConfig, StackConfig, WorkerConfig, BindingConfig, SecretConfig } from "./config/schema";
 
-export { evaluateStack, reveal, isSecretValue } from "./local/evaluate";
-export type { Evaluation, EvaluateOptions, RegisteredResource } from "./local/evaluate";
-export { readStackConfig } from "./local/pulumiConfig";
+export { evaluateStack, reveal, isSecretValue } from "./harness/evaluate";
+export type { Evaluation, EvaluateOptions, RegisteredResource } from "./harness/evaluate";
+export { readStackConfig } from "./harness/pulumiConfig";
 export { startLocal, describeLocal } from "./local/runner";
 export type { LocalOptions, LocalStack, LocalWorker } from "./local/runner";

@@ -4,13 +4,14 @@ import * as path from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { accountOf } from "./account";
 import { isMigrationFile } from "../config/migrationFiles";
 import { MIGRATE_REMOTE, migrateInterpreter, relativeToCwd } from "./commands";
 import { statefulOptions } from "./stateful";
 
 export interface DatabaseArgs {
-  /** Cloudflare account id. */
-  accountId: string;
+  /** Cloudflare account id. @default the account of the Stack (or component) it is created under */
+  accountId?: string;
   /** Physical D1 name, e.g. `tg-main-staging`. */
   name: string;
   /**
@@ -65,13 +66,14 @@ export class Database extends pulumi.ComponentResource {
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Database", name, {}, opts);
+    const accountId = accountOf(this, args.accountId, opts, `Database ${name}`);
     this.databaseName = args.name;
 
     // Read replication only when declared: sending a fixed mode would undo a dashboard setting.
     this.database = new cloudflare.D1Database(
       name,
-      { accountId: args.accountId, name: args.name, ...(args.readReplication ? { readReplication: { mode: args.readReplication } } : {}) },
-      statefulOptions(this, args.accountId, args.protect, args.importId),
+      { accountId, name: args.name, ...(args.readReplication ? { readReplication: { mode: args.readReplication } } : {}) },
+      statefulOptions(this, accountId, args.protect, args.importId),
     );
     this.id = this.database.id;
 
@@ -87,7 +89,7 @@ export class Database extends pulumi.ComponentResource {
           create: MIGRATE_REMOTE,
           triggers: [this.database.id, this.migrationsHash],
           environment: {
-            CLOUDFLARE_ACCOUNT_ID: args.accountId,
+            CLOUDFLARE_ACCOUNT_ID: accountId,
             ...(args.apiToken ? { CLOUDFLARE_API_TOKEN: pulumi.secret(args.apiToken) } : {}),
           },
         },

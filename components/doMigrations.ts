@@ -8,8 +8,9 @@ import * as path from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { accountOf } from "./account";
 import type { PlannedMigrationStep } from "../config/doMigrations";
-import { classesAfter, pendingMigrations, readMigrationTag } from "./do-migrations";
+import { classesAfter, pendingMigrations, readMigrationTag } from "./do-migrations.js";
 
 export { classesAfter, pendingMigrations };
 
@@ -39,7 +40,9 @@ export function readDoMigrationsCommand(inputs: Record<string, unknown>): DoMigr
   }
 }
 
-export interface DurableObjectMigrationsArgs extends DoMigrationsArgs {
+export interface DurableObjectMigrationsArgs extends Omit<DoMigrationsArgs, "accountId"> {
+  /** Cloudflare account id. @default the account of the Stack (or component) it is created under */
+  accountId?: string;
   /**
    * Everything the script upload sends except its migrations. The command runs again exactly
    * when this changes — that is, right before every upload — so the migrations it computes are
@@ -75,9 +78,10 @@ export class DurableObjectMigrations extends pulumi.ComponentResource {
 
   constructor(name: string, args: DurableObjectMigrationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:DurableObjectMigrations", name, {}, opts);
-    const { interpreter, create } = doMigrationsCommand({ accountId: args.accountId, scriptName: args.scriptName, history: args.history });
+    const accountId = accountOf(this, args.accountId, opts, `DurableObjectMigrations ${name}`);
+    const { interpreter, create } = doMigrationsCommand({ accountId, scriptName: args.scriptName, history: args.history });
     const fingerprint = pulumi.output(args.upload).apply((u) => sha256(stableJson(u)));
-    const liveTag = args.readLiveTag ? readLiveTag(args) : undefined;
+    const liveTag = args.readLiveTag ? readLiveTag(args, accountId) : undefined;
     this.command = new command.local.Command(
       name,
       {
@@ -117,12 +121,12 @@ export class DurableObjectMigrations extends pulumi.ComponentResource {
 const UNREAD = "(not read)";
 
 /** The script's live migration tag ("" for none), or UNREAD without a token or on an error (said as a warning). */
-function readLiveTag(args: DurableObjectMigrationsArgs): pulumi.Output<string> {
+function readLiveTag(args: DurableObjectMigrationsArgs, accountId: string): pulumi.Output<string> {
   return pulumi.output(args.apiToken ?? process.env.CLOUDFLARE_API_TOKEN ?? "").apply(async (token) => {
     if (!token) return UNREAD;
     const apiBase = process.env.CLOUDFLARE_API_BASE_URL || "https://api.cloudflare.com/client/v4";
     try {
-      return (await readMigrationTag({ apiBase, accountId: args.accountId, scriptName: args.scriptName, token })) ?? "";
+      return (await readMigrationTag({ apiBase, accountId, scriptName: args.scriptName, token })) ?? "";
     } catch (e) {
       void pulumi.log.warn(`Durable Object migrations of ${args.scriptName}: the tag could not be read now (${(e as Error).message}); the command reads it during up`);
       return UNREAD;

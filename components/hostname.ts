@@ -1,5 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { accountOf } from "./account";
 
 export interface HostnameArgs {
   /** Zone id of the zone the hostname lives in. */
@@ -48,8 +49,8 @@ export class Hostname extends pulumi.ComponentResource {
 }
 
 export interface CustomDomainArgs {
-  /** Cloudflare account id. */
-  accountId: string;
+  /** Cloudflare account id. @default the account of the Stack (or component) it is created under */
+  accountId?: string;
   /** Zone id of the zone the hostname lives in. */
   zoneId: string;
   /** Fully qualified hostname, e.g. `api-staging.example.com`. */
@@ -68,9 +69,10 @@ export class CustomDomain extends pulumi.ComponentResource {
 
   constructor(name: string, args: CustomDomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:CustomDomain", name, {}, opts);
+    const accountId = accountOf(this, args.accountId, opts, `CustomDomain ${name}`);
     this.domain = new cloudflare.WorkersCustomDomain(
       name,
-      { accountId: args.accountId, zoneId: args.zoneId, hostname: args.host, service: args.scriptName },
+      { accountId, zoneId: args.zoneId, hostname: args.host, service: args.scriptName },
       { parent: this },
     );
     this.url = `https://${args.host}`;

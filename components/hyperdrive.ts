@@ -1,10 +1,11 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { accountOf } from "./account";
 import { parseConnectionString } from "../config/hyperdrives";
 
 export interface HyperdriveArgs {
-  /** Cloudflare account id. */
-  accountId: string;
+  /** Cloudflare account id. @default the account of the Stack (or component) it is created under */
+  accountId?: string;
   /** Configuration name, e.g. `shop-main-db-staging`. */
   name: string;
   /** The origin's connection string (`postgres://user:password@host:5432/db`), a Pulumi secret. */
@@ -23,6 +24,7 @@ export class Hyperdrive extends pulumi.ComponentResource {
 
   constructor(name: string, args: HyperdriveArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Hyperdrive", name, {}, opts);
+    const accountId = accountOf(this, args.accountId, opts, `Hyperdrive ${name}`);
     const origin = pulumi.secret(
       pulumi.output(args.connectionString).apply((value) => {
         const parsed = parseConnectionString(value);
@@ -31,7 +33,7 @@ export class Hyperdrive extends pulumi.ComponentResource {
         return parsed;
       }),
     );
-    this.config = new cloudflare.HyperdriveConfig(name, { accountId: args.accountId, name: args.name, origin }, { parent: this });
+    this.config = new cloudflare.HyperdriveConfig(name, { accountId, name: args.name, origin }, { parent: this });
     this.id = this.config.id;
     this.registerOutputs({ name: args.name });
   }

@@ -1,10 +1,11 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { accountOf } from "./account";
 import { statefulOptions } from "./stateful";
 
 export interface KvNamespaceArgs {
-  /** Cloudflare account id. */
-  accountId: string;
+  /** Cloudflare account id. @default the account of the Stack (or component) it is created under */
+  accountId?: string;
   /** Namespace title, e.g. `tg-rate-limit-staging`. */
   title: string;
   /**
@@ -25,11 +26,12 @@ export class KvNamespace extends pulumi.ComponentResource {
 
   constructor(name: string, args: KvNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:KvNamespace", name, {}, opts);
+    const accountId = accountOf(this, args.accountId, opts, `KvNamespace ${name}`);
     this.title = args.title;
     this.namespace = new cloudflare.WorkersKvNamespace(
       name,
-      { accountId: args.accountId, title: args.title },
-      statefulOptions(this, args.accountId, args.protect, args.importId),
+      { accountId, title: args.title },
+      statefulOptions(this, accountId, args.protect, args.importId),
     );
     this.id = this.namespace.id;
     this.registerOutputs({ id: this.id, title: args.title });

@@ -1,10 +1,11 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { accountOf } from "./account";
 import { statefulOptions } from "./stateful";
 
 export interface QueueArgs {
-  /** Cloudflare account id. */
-  accountId: string;
+  /** Cloudflare account id. @default the account of the Stack (or component) it is created under */
+  accountId?: string;
   /** Queue name, e.g. `tminus-sync-staging`. */
   name: string;
   /**
@@ -25,11 +26,12 @@ export class Queue extends pulumi.ComponentResource {
 
   constructor(name: string, args: QueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Queue", name, {}, opts);
+    const accountId = accountOf(this, args.accountId, opts, `Queue ${name}`);
     this.queueName = args.name;
     this.queue = new cloudflare.Queue(
       name,
-      { accountId: args.accountId, queueName: args.name },
-      statefulOptions(this, args.accountId, args.protect, args.importId),
+      { accountId, queueName: args.name },
+      statefulOptions(this, accountId, args.protect, args.importId),
     );
     this.queueId = this.queue.queueId;
     this.registerOutputs({ queueId: this.queueId, name: args.name });

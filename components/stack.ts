@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type BindingResolver, providerBinding } from "../config/bindingKinds";
 import { Plan, PlannedWorker } from "../config/plan";
+import { setAccount } from "./account";
 import { Bundle } from "./bundle";
 import type { StagedAssets } from "./assets";
 import { Database } from "./database";
@@ -86,6 +87,8 @@ export class Stack extends pulumi.ComponentResource {
   constructor(name: string, args: StackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Stack", name, {}, opts);
     const { plan } = args;
+    // The account, given once: every component below reads it from this Stack (components/account.ts).
+    setAccount(this, plan.accountId);
     this.secrets = new StackSecrets("secrets", { secrets: plan.secrets }, { parent: this });
     this.createStores(args);
     this.createHyperdrives(plan);
@@ -93,7 +96,7 @@ export class Stack extends pulumi.ComponentResource {
     // Workflows are created before the workers that bind them.
     for (const w of plan.workers) {
       this.createWorker(w, args);
-      this.createHostnames(w, plan);
+      this.createHostnames(w);
       this.createRoutes(w);
       this.createTelegramWebhook(w);
     }
@@ -109,7 +112,6 @@ export class Stack extends pulumi.ComponentResource {
       this.databases[db.key] = new Database(
         db.key,
         {
-          accountId: plan.accountId,
           name: db.name,
           projectRoot,
           protect: plan.protect,
@@ -124,14 +126,14 @@ export class Stack extends pulumi.ComponentResource {
     for (const kv of plan.kvNamespaces) {
       this.kvNamespaces[kv.key] = new KvNamespace(
         kv.key,
-        { accountId: plan.accountId, title: kv.title, protect: plan.protect, ...(kv.importId ? { importId: kv.importId } : {}) },
+        { title: kv.title, protect: plan.protect, ...(kv.importId ? { importId: kv.importId } : {}) },
         parent,
       );
     }
     for (const q of plan.queues) {
       this.queues[q.key] = new Queue(
         q.key,
-        { accountId: plan.accountId, name: q.name, protect: plan.protect, ...(q.importId ? { importId: q.importId } : {}) },
+        { name: q.name, protect: plan.protect, ...(q.importId ? { importId: q.importId } : {}) },
         parent,
       );
     }
@@ -139,7 +141,6 @@ export class Stack extends pulumi.ComponentResource {
       this.r2Buckets[b.key] = new R2Bucket(
         b.key,
         {
-          accountId: plan.accountId,
           name: b.name,
           protect: plan.protect,
           adopt: b.adopt,
@@ -156,7 +157,7 @@ export class Stack extends pulumi.ComponentResource {
     for (const h of plan.hyperdrives) {
       if (h.importId) this.hyperdriveIds[h.key] = h.importId;
       else if (h.connectionStringSecret) {
-        this.hyperdrives[h.key] = new Hyperdrive(h.key, { accountId: plan.accountId, name: h.name, connectionString: this.secrets.values[h.connectionStringSecret]! }, { parent: this });
+        this.hyperdrives[h.key] = new Hyperdrive(h.key, { name: h.name, connectionString: this.secrets.values[h.connectionStringSecret]! }, { parent: this });
         this.hyperdriveIds[h.key] = this.hyperdrives[h.key]!.id;
       }
     }
@@ -176,7 +177,6 @@ export class Stack extends pulumi.ComponentResource {
     this.workers[w.key] = new Worker(
       w.key,
       {
-        accountId: plan.accountId,
         scriptName: w.scriptName,
         projectRoot,
         ...(w.entry !== undefined ? { entry: w.entry } : {}),
@@ -205,12 +205,12 @@ export class Stack extends pulumi.ComponentResource {
   }
 
   /** Its proxied hostnames (CNAME + route) and Workers Custom Domains, each in its own zone. */
-  private createHostnames(w: PlannedWorker, plan: Plan): void {
+  private createHostnames(w: PlannedWorker): void {
     const parent = { parent: this };
     const scriptName = this.workers[w.key]!.scriptName;
     this.hostnames[w.key] = [
       ...w.hostnames.map((h) => new Hostname(h.host, { zoneId: h.zoneId, host: h.host, target: h.target, scriptName }, parent)),
-      ...w.customDomains.map((d) => new CustomDomain(d.host, { accountId: plan.accountId, zoneId: d.zoneId, host: d.host, scriptName }, parent)),
+      ...w.customDomains.map((d) => new CustomDomain(d.host, { zoneId: d.zoneId, host: d.host, scriptName }, parent)),
     ];
   }
 

@@ -1,5 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { accountOf } from "./account";
 import type { PlannedMigrationStep } from "../config/doMigrations";
 import { Bundle, bundleWorker } from "./bundle";
 import type { BundleOptions } from "../config/scriptSettings";
@@ -11,8 +12,8 @@ import type { AssetsConfig } from "../config/assets";
 export type ScriptBinding = cloudflare.types.input.WorkersScriptBinding;
 
 export interface WorkerArgs {
-  /** Cloudflare account id. */
-  accountId: string;
+  /** Cloudflare account id. @default the account of the Stack (or component) it is created under */
+  accountId?: string;
   /** Physical script name, e.g. `tg-bot-staging`. */
   scriptName: string;
   /** Absolute project root. */
@@ -121,6 +122,7 @@ export class Worker extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("workers-stack:index:Worker", name, {}, opts);
+    const accountId = accountOf(this, args.accountId, opts, `Worker ${name}`);
     if (args.entry === undefined && !args.assets) throw new Error(`worker ${name}: give an entry, assets, or both`);
     const bundle = args.entry === undefined ? undefined : (args.bundle ?? bundleWorker(args.projectRoot, args.entry, args.outDir, args.bundleOptions));
     this.contentSha256 = bundle?.sha256 ?? "";
@@ -128,7 +130,7 @@ export class Worker extends pulumi.ComponentResource {
     if (staged) this.assetsManifestSha256 = staged.manifestSha256;
 
     const upload: cloudflare.WorkersScriptArgs = {
-      accountId: args.accountId,
+      accountId,
       scriptName: args.scriptName,
       ...(bundle
         ? {
@@ -151,7 +153,7 @@ export class Worker extends pulumi.ComponentResource {
       this.doMigrations = new DurableObjectMigrations(
         `${name}-do-migrations`,
         {
-          accountId: args.accountId,
+          // (Its account is this worker's: it is created under it.)
           scriptName: args.scriptName,
           history: args.durableObjectMigrations,
           upload: upload as unknown as Record<string, unknown>,
@@ -173,7 +175,7 @@ export class Worker extends pulumi.ComponentResource {
     for (const wf of args.workflows ?? []) {
       this.workflows[wf.key] = new cloudflare.Workflow(
         `${name}-${wf.key}`,
-        { accountId: args.accountId, workflowName: wf.name, className: wf.className, scriptName: this.scriptName },
+        { accountId, workflowName: wf.name, className: wf.className, scriptName: this.scriptName },
         child,
       );
     }
@@ -182,7 +184,7 @@ export class Worker extends pulumi.ComponentResource {
         new cloudflare.QueueConsumer(
           `${name}-${c.key}`,
           {
-            accountId: args.accountId,
+            accountId,
             queueId: c.queueId,
             scriptName: this.scriptName,
             type: "worker",
@@ -196,7 +198,7 @@ export class Worker extends pulumi.ComponentResource {
     if (args.crons?.length) {
       this.cronTrigger = new cloudflare.WorkersCronTrigger(
         name,
-        { accountId: args.accountId, scriptName: this.scriptName, schedules: args.crons.map((cron) => ({ cron })) },
+        { accountId, scriptName: this.scriptName, schedules: args.crons.map((cron) => ({ cron })) },
         child,
       );
     }
@@ -205,7 +207,7 @@ export class Worker extends pulumi.ComponentResource {
     this.subdomain = new cloudflare.WorkersScriptSubdomain(
       name,
       {
-        accountId: args.accountId,
+        accountId,
         scriptName: this.scriptName,
         enabled: args.settings?.workersDev ?? true,
         ...(args.settings?.previewUrls !== undefined ? { previewsEnabled: args.settings.previewUrls } : {}),

@@ -19,7 +19,7 @@ import { expandName, type NameContext } from "./names";
 import type { Plan } from "./plan";
 import { stackSchema, systemSchema, type StackConfig, type SystemConfig } from "./schema";
 import { absentWorkers } from "./stackPresence";
-import { readStackConfig } from "../local/pulumiConfig";
+import { readStackConfig } from "../harness/pulumiConfig";
 
 /** One managed physical name: its kind (as messages say it), the name and where it is declared. */
 interface Managed {

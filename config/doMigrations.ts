@@ -41,54 +41,69 @@ export function checkMigrationHistory(at: string, key: string, worker: WorkerCon
 
   const classes = new Map<string, Storage>();
   const tags = new Set<string>();
-  history.forEach((step, i) => {
-    const at = `${path}.${i}`;
-    if (tags.has(step.tag)) issues.push({ path: `${at}.tag`, message: `tag "${step.tag}" is used by an earlier step`, hint: "every step needs its own tag (Cloudflare records the last one applied)" });
-    tags.add(step.tag);
-    if (operations(step) === 0)
-      issues.push({ path: at, message: "the step changes nothing", hint: "give it newSqliteClasses, newClasses, renamedClasses, deletedClasses or transferredClasses" });
+  history.forEach((step, i) => checkStep(step, `${path}.${i}`, { key, workers, classes, tags, issues }));
+  checkHistoryEnd(at, history[history.length - 1]!.tag, hosted, { classes, tags, issues });
+  return issues;
+}
 
-    // One class may be the target of only one operation per step (Cloudflare refuses it, 10074).
-    const targets = new Set<string>();
-    const target = (name: string, where: string) => {
-      if (targets.has(name)) issues.push({ path: where, message: `class ${name} is the target of more than one operation in this step` });
-      targets.add(name);
-    };
-    const create = (name: string, storage: Storage, where: string) => {
-      target(name, where);
-      if (classes.has(name)) issues.push({ path: where, message: `class ${name} already exists at this step`, hint: "a class is created once; rename or delete it in a later step" });
-      classes.set(name, storage);
-    };
-    step.newSqliteClasses?.forEach((c, j) => create(c, "sqlite", `${at}.newSqliteClasses.${j}`));
-    step.newClasses?.forEach((c, j) => create(c, "kv", `${at}.newClasses.${j}`));
-    step.renamedClasses?.forEach((r, j) => {
-      const where = `${at}.renamedClasses.${j}`;
-      const storage = classes.get(r.from);
-      if (storage === undefined) issues.push({ path: `${where}.from`, message: `class ${r.from} does not exist at this step`, hint: existing(classes) });
-      classes.delete(r.from);
-      create(r.to, storage ?? "unknown", `${where}.to`);
-    });
-    step.deletedClasses?.forEach((c, j) => {
-      const where = `${at}.deletedClasses.${j}`;
-      target(c, where);
-      if (!classes.has(c)) issues.push({ path: where, message: `class ${c} does not exist at this step`, hint: existing(classes) });
-      classes.delete(c);
-    });
-    step.transferredClasses?.forEach((t, j) => {
-      const where = `${at}.transferredClasses.${j}`;
-      if (t.fromWorker !== undefined) {
-        if (t.fromWorker === key) issues.push({ path: `${where}.fromWorker`, message: "a class cannot be transferred from its own worker", hint: "use renamedClasses" });
-        else if (!Object.prototype.hasOwnProperty.call(workers, t.fromWorker))
-          issues.push({ path: `${where}.fromWorker`, message: `worker "${t.fromWorker}" is not declared`, hint: `declared workers: ${Object.keys(workers).join(", ")} (use fromScript for a script outside this system)` });
-      }
-      create(t.to, "unknown", `${where}.to`);
-    });
+/** The replay of a history so far: the classes that exist (with their storage) and the tags used. */
+interface Replay {
+  classes: Map<string, Storage>;
+  tags: Set<string>;
+  issues: ConfigIssue[];
+}
+
+/** One step, replayed onto `classes`: its tag is new, it changes something, each class it names exists (or not) as it must. */
+function checkStep(step: MigrationStepConfig, at: string, r: Replay & { key: string; workers: SystemConfig["workers"] }): void {
+  const { classes, tags, issues } = r;
+  if (tags.has(step.tag)) issues.push({ path: `${at}.tag`, message: `tag "${step.tag}" is used by an earlier step`, hint: "every step needs its own tag (Cloudflare records the last one applied)" });
+  tags.add(step.tag);
+  if (operations(step) === 0)
+    issues.push({ path: at, message: "the step changes nothing", hint: "give it newSqliteClasses, newClasses, renamedClasses, deletedClasses or transferredClasses" });
+
+  // One class may be the target of only one operation per step (Cloudflare refuses it, 10074).
+  const targets = new Set<string>();
+  const target = (name: string, where: string) => {
+    if (targets.has(name)) issues.push({ path: where, message: `class ${name} is the target of more than one operation in this step` });
+    targets.add(name);
+  };
+  const create = (name: string, storage: Storage, where: string) => {
+    target(name, where);
+    if (classes.has(name)) issues.push({ path: where, message: `class ${name} already exists at this step`, hint: "a class is created once; rename or delete it in a later step" });
+    classes.set(name, storage);
+  };
+  step.newSqliteClasses?.forEach((c, j) => create(c, "sqlite", `${at}.newSqliteClasses.${j}`));
+  step.newClasses?.forEach((c, j) => create(c, "kv", `${at}.newClasses.${j}`));
+  step.renamedClasses?.forEach((rn, j) => {
+    const where = `${at}.renamedClasses.${j}`;
+    const storage = classes.get(rn.from);
+    if (storage === undefined) issues.push({ path: `${where}.from`, message: `class ${rn.from} does not exist at this step`, hint: existing(classes) });
+    classes.delete(rn.from);
+    create(rn.to, storage ?? "unknown", `${where}.to`);
   });
+  step.deletedClasses?.forEach((c, j) => {
+    const where = `${at}.deletedClasses.${j}`;
+    target(c, where);
+    if (!classes.has(c)) issues.push({ path: where, message: `class ${c} does not exist at this step`, hint: existing(classes) });
+    classes.delete(c);
+  });
+  step.transferredClasses?.forEach((t, j) => {
+    const where = `${at}.transferredClasses.${j}`;
+    if (t.fromWorker !== undefined) {
+      if (t.fromWorker === r.key) issues.push({ path: `${where}.fromWorker`, message: "a class cannot be transferred from its own worker", hint: "use renamedClasses" });
+      else if (!Object.prototype.hasOwnProperty.call(r.workers, t.fromWorker))
+        issues.push({ path: `${where}.fromWorker`, message: `worker "${t.fromWorker}" is not declared`, hint: `declared workers: ${Object.keys(r.workers).join(", ")} (use fromScript for a script outside this system)` });
+    }
+    create(t.to, "unknown", `${where}.to`);
+  });
+}
 
-  // The history must end in exactly the hosted classes, with the same storage.
+/** The history ends in exactly the hosted classes, with the same storage (paths under the worker's `at`). */
+function checkHistoryEnd(at: string, lastTag: string, hosted: Map<string, "sqlite" | "kv">, { classes, tags, issues }: Replay): void {
+  const path = `${at}.durableObjectMigrations`;
   const missing = [...hosted.keys()].filter((c) => !classes.has(c));
   const extra = [...classes.keys()].filter((c) => !hosted.has(c));
-  const next = nextTag(history[history.length - 1]!.tag, tags);
+  const next = nextTag(lastTag, tags);
   if (missing.length > 0)
     issues.push({
       path,
@@ -110,7 +125,6 @@ export function checkMigrationHistory(at: string, key: string, worker: WorkerCon
         hint: "a class's storage cannot change after it is created: make sqlite match the step",
       });
   }
-  return issues;
 }
 
 /** The history with tags kept and `fromWorker` resolved to that worker's script name. */

@@ -1,6 +1,6 @@
 /**
  * The binding types a worker's `/health` reports: shared by the kind registry
- * (config/bindingKinds.ts) and the workers (workers/shared/http.ts), with no imports so both
+ * (config/kinds/) and the workers (workers/shared/http.ts), with no imports so both
  * TypeScript projects can read it.
  */
 export const REPORTED_TYPES = ["var", "json", "secret", "d1", "kv", "service", "queue", "r2", "do", "workflow",

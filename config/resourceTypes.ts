@@ -56,7 +56,7 @@ export interface RegisteredScriptInputs {
   [field: string]: unknown;
 }
 
-/** A registered resource, as the mock runtime records it (see local/evaluate.ts). */
+/** A registered resource, as the mock runtime records it (see harness/evaluate.ts). */
 export interface RegisteredLike {
   type: string;
   name: string;

@@ -5,20 +5,19 @@
 import type { ConfigIssue } from "./errors";
 import { isPlainObject } from "./merge";
 import type { StackConfig } from "./schema";
-import { declaredKindOf } from "./bindingKinds";
-import { deployEdges, findCycle, workflowHosts } from "./graph";
-import { injectedNames } from "./names";
-import { cronProblems, LIMITS, planLimit, size, truncateMiddle, WorkersPlan } from "./limits";
+import { deployEdges, findCycle } from "./graph";
+import { LIMITS, planLimit, size, WorkersPlan } from "./limits";
 import { checkNames } from "./nameRules";
-import { checkMigrationHistory } from "./doMigrations";
 import { checkRouting } from "./routing";
 import { checkAssets } from "./assetsRules";
-import { bundleOptions, checkScriptSettings, unbundlable } from "./scriptSettings";
+import { checkScriptSettings } from "./scriptSettings";
+import { checkWorkers as workerRules } from "./workerRules";
+import { known } from "./kinds/contract";
 import { checkHyperdrives, checkSingleBindings, hyperdriveSecrets, secretsOnlyForAdoptedHyperdrives } from "./hyperdrives";
 import { isMigrationFile } from "./migrationFiles";
 import {
   checkId, own, projectPathProblem, truncate,
-  HEX32, PLACEHOLDER, SECRET_NAME, SECRET_VALUE, UUID,
+  HEX32, UUID,
   type ConfigSource, type Facts, type LenientSystem,
 } from "./validate";
 
@@ -143,156 +142,9 @@ export function checkSecrets(ctx: RuleContext): void {
     });
 }
 
-/** Workers: entry and bundle, limits, vars, secrets, bindings (targets from the kind table), workflows, consumers, Telegram (hostnames and routes: config/routing.ts). */
+/** Workers, one by one through the worker rules (config/workerRules.ts). */
 export function checkWorkers(ctx: RuleContext): void {
-  const { facts, stack, system, plan, issues } = ctx;
-  const injected = injectedNames(system);
-  // 7. Workers.
-  const wfHosts = workflowHosts(system);
-  const absentWfHosts = workflowHosts({ workers: system.absent ?? {} });
-  const consumerOf = new Map<string, string>();
-  for (const [key, worker] of Object.entries(system.workers)) {
-    const at = `system.workers.${key}`;
-    if (typeof worker.entry !== "string" || worker.entry === "") {
-      // Reported by the schema; the worker's other rules still run below.
-    } else if (pathProblem(worker.entry, facts)) {
-      issues.push({ path: `${at}.entry`, message: pathProblem(worker.entry, facts)!, hint: "give the entry module inside the project, e.g. workers/bot/index.ts" });
-    } else if (!facts.isFile(worker.entry))
-      issues.push({ path: `${at}.entry`, message: `entry file "${worker.entry}" does not exist`, hint: "give the path of the worker's entry module relative to the project root" });
-    else if (facts.bundle && !system.invalid.has(`workers.${key}.build`) && !unbundlable(worker)) {
-      // (Not bundled when its build options are wrong: those are reported, a bundle without them would only fail again.)
-      const built = facts.bundle(worker.entry, key, bundleOptions(worker));
-      if ("errors" in built)
-        issues.push({
-          path: `${at}.entry`,
-          message: `${worker.entry} does not bundle (${built.errors.length} error${built.errors.length === 1 ? "" : "s"} from esbuild)`,
-          hint: built.errors.slice(0, 10).join("\n") + (built.errors.length > 10 ? `\n... and ${built.errors.length - 10} more` : ""),
-        });
-      else {
-        const gz = planLimit(LIMITS.workerGzipBytes, plan, size);
-        if (built.gzipBytes > gz.max)
-          issues.push({ path: `${at}.entry`, message: `the bundle is ${size(built.gzipBytes)} gzipped; Cloudflare allows ${gz.says}`, hint: "move large data to KV, R2 or D1, or drop unused dependencies" });
-        else if (built.bytes > LIMITS.workerRawBytes)
-          issues.push({ path: `${at}.entry`, message: `the bundle is ${size(built.bytes)} before compression; Cloudflare allows ${size(LIMITS.workerRawBytes)}`, hint: "move large data to KV, R2 or D1" });
-      }
-    }
-    const envCount = Object.keys(worker.vars ?? {}).length + (worker.secrets ?? []).length + injected.length;
-    const envLimit = planLimit(LIMITS.envVarsPerWorker, plan);
-    if (envCount > envLimit.max)
-      issues.push({
-        path: at,
-        message: `${envCount} environment variables (vars, secrets${injected.length ? ` and the injected ${injected.join(" and ")}` : ""}); Cloudflare allows ${envLimit.says}`,
-        hint: "group related vars into one JSON var, or move data to KV",
-      });
-    const bindingCount = envCount + Object.keys(worker.bindings ?? {}).length;
-    if (bindingCount > LIMITS.bindingsPerScript)
-      issues.push({ path: `${at}.bindings`, message: `${bindingCount} bindings (vars, secrets and bindings); Cloudflare allows about ${LIMITS.bindingsPerScript} per script`, hint: "split the worker" });
-    (worker.crons ?? []).forEach((cron, i) => {
-      const problems = cronProblems(cron);
-      if (problems.length) issues.push({ path: `${at}.crons.${i}`, message: `"${truncateMiddle(cron)}": ${problems.join("; ")}`, hint: "fields: minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 1-7 or SUN-SAT" });
-    });
-
-    const date = worker.compatibilityDate;
-    if (date !== undefined) checkCompatDate(date, `${at}.compatibilityDate`, facts.today, issues);
-
-    const names = new Map<string, string>();
-    const claim = (name: string, what: string) => {
-      if (injected.includes(name))
-        issues.push({
-          path: `${at}.${what}.${name}`,
-          message: `${name} is injected into every worker by workers-stack`,
-          hint: "remove it (the stack settings `environment` and `version` set the values), or rename or switch off the injected var with the system's environmentVar / versionVar",
-        });
-      const before = names.get(name);
-      if (before) issues.push({ path: `${at}.${what}.${name}`, message: `name ${name} is already used by ${before}`, hint: "every var, secret and binding of a worker needs its own name" });
-      else names.set(name, what);
-    };
-
-    for (const [name, value] of Object.entries(worker.vars ?? {})) {
-      claim(name, "vars");
-      const path = `${at}.vars.${name}`;
-      // One name may be a plain var on one worker and a secret on another, never both on one.
-      if ((worker.secrets ?? []).includes(name))
-        issues.push({ path, message: `${name} is one of this worker's secrets and cannot also be a plain var on it`, hint: `remove it from this worker's vars (it stays a plain var on the workers that declare it so)` });
-      else if (SECRET_NAME.test(name))
-        issues.push({ path, message: `${name} looks like a secret given in plaintext`, hint: `declare it under system.secrets (from: config, then pulumi config set --secret ${name} <value> --stack ${stack}) and list it in the worker's secrets` });
-      const bytes = Buffer.byteLength(typeof value === "string" ? value : JSON.stringify(value) ?? "", "utf8");
-      if (bytes > LIMITS.envVarBytes)
-        issues.push({ path, message: `the value is ${size(bytes)}; Cloudflare allows ${size(LIMITS.envVarBytes)} per variable (Free and Paid)`, hint: "put large data in KV, R2 or D1, or in the worker's code" });
-      for (const s of strings(value)) {
-        if (SECRET_VALUE.some((re) => re.test(s))) {
-          issues.push({ path, message: "the value looks like a credential given in plaintext", hint: "move it to a secret: see README \"Secrets\"" });
-          break;
-        }
-        if (PLACEHOLDER.test(s)) {
-          issues.push({ path, message: `placeholder value "${truncate(s)}"`, hint: "give the real value (or remove the var)" });
-          break;
-        }
-      }
-    }
-    for (const name of worker.secrets ?? []) {
-      // A var of the same name is reported once, at the var.
-      if (!own(worker.vars, name)) claim(name, "secrets");
-      if (!own(system.secrets, name) && !system.invalid.has(`secrets.${name}`))
-        issues.push({ path: `${at}.secrets`, message: `secret ${name} is not declared`, hint: `declare it under system.secrets: ${name}: { from: config } or { generate: { length: 32 } }` });
-    }
-    // (Targets that name a key or a class are strings; the kinds with `true` or object targets are checked by the schema.)
-    for (const [name, binding] of Object.entries(worker.bindings ?? {}) as [string, Readonly<Record<string, string | undefined>>][]) {
-      claim(name, "bindings");
-      const path = `${at}.bindings.${name}`;
-      // A target that names a key of a system collection: declared there (the kind says which).
-      const kind = declaredKindOf(binding);
-      const refers = kind?.config.refers;
-      const target = kind ? binding[kind.config.target as keyof typeof binding] : undefined;
-      if (refers && target !== undefined) {
-        if (refers.collection === "workers" && target === key) issues.push({ path, message: "a worker cannot bind itself as a service" });
-        else if (!own(system[refers.collection], target) && !system.invalid.has(`${refers.collection}.${target}`))
-          issues.push({ path, message: `${refers.what} "${target}" is not declared`, hint: known(refers.collection, system[refers.collection]) });
-      }
-      if (binding.durableObject !== undefined) {
-        const hostKey = binding.worker ?? key;
-        const host = own(system.workers, hostKey) ? system.workers[hostKey] : undefined;
-        if (!host) {
-          if (!system.invalid.has(`workers.${hostKey}`)) issues.push({ path, message: `worker "${hostKey}" is not declared`, hint: known("workers", system.workers) });
-        } else if (!own(host.durableObjects, binding.durableObject)) {
-          const hosted = Object.entries(system.workers).filter(([, w]) => own(w.durableObjects, binding.durableObject!)).map(([k]) => k);
-          issues.push({
-            path,
-            message: `no worker hosts Durable Object class ${binding.durableObject}${binding.worker ? ` (worker "${hostKey}" does not)` : " in this worker"}`,
-            hint: hosted.length
-              ? `it is hosted by ${hosted.join(", ")}: add worker: ${hosted[0]}`
-              : `declare it under the hosting worker's durableObjects: ${binding.durableObject}: { sqlite: true }`,
-          });
-        }
-      }
-      if (binding.workflow !== undefined && !wfHosts.has(binding.workflow) && !absentWfHosts.has(binding.workflow))
-        issues.push({ path, message: `no worker hosts workflow "${binding.workflow}"`, hint: "declare it under the hosting worker's workflows: <key>: { className: ... }" });
-    }
-    // Transfers may name a worker absent from this stack (its script name is still derived).
-    issues.push(...checkMigrationHistory(at, key, worker, { ...system.absent, ...system.workers }));
-    for (const [wf] of Object.entries(worker.workflows ?? {})) {
-      if (wfHosts.get(wf) !== key) issues.push({ path: `${at}.workflows.${wf}`, message: `workflow "${wf}" is already hosted by worker "${wfHosts.get(wf)}"`, hint: "workflow keys are unique across the system" });
-    }
-    (worker.consumers ?? []).forEach((c, i) => {
-      const path = `${at}.consumers.${i}.queue`;
-      if (!own(system.queues, c.queue)) {
-        if (!system.invalid.has(`queues.${c.queue}`)) issues.push({ path, message: `consumer for undeclared queue "${c.queue}"`, hint: known("queues", system.queues) });
-        return;
-      }
-      const other = consumerOf.get(c.queue);
-      if (other) issues.push({ path, message: `queue "${c.queue}" is already consumed by worker "${other}"`, hint: "a Cloudflare queue has one consumer worker" });
-      else consumerOf.set(c.queue, key);
-    });
-    if (worker.telegram) {
-      const t = worker.telegram;
-      for (const [field, name] of [["botToken", t.botToken], ["webhookSecret", t.webhookSecret]] as const) {
-        if (!(worker.secrets ?? []).includes(name))
-          issues.push({ path: `${at}.telegram.${field}`, message: `${name} is not one of this worker's secrets`, hint: `add "${name}" to system.workers.${key}.secrets (the webhook and the worker must share it)` });
-      }
-      if ((worker.hostnames ?? []).length + (worker.customDomains ?? []).length === 0)
-        issues.push({ path: `${at}.telegram`, message: "a Telegram webhook needs a public URL: the worker has no hostname", hint: `add hostnames: [${key}]` });
-    }
-  }
+  workerRules(ctx);
 }
 
 /** Deploy order: service, Durable Object and Workflow bindings form no cycle; the compatibility date of the system is possible. */
@@ -377,10 +229,7 @@ export function checkCompatDate(date: string, path: string, today: string, issue
   else if (date < "2021-11-03") issues.push({ path, message: `${date} is before the first Workers compatibility date (2021-11-03)` });
 }
 
-export function known(section: string, entries: Record<string, unknown> | undefined): string {
-  const keys = Object.keys(entries ?? {});
-  return keys.length ? `declared ${section}: ${keys.join(", ")}` : `declare it under system.${section}`;
-}
+export { known };
 
 export function* strings(value: unknown): Generator<string> {
   if (typeof value === "string") yield value;

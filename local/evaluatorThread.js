@@ -6,9 +6,9 @@
  */
 require("./launch.js");
 const { parentPort } = require("node:worker_threads");
-/** @type {typeof import("./runner")} */
+/** @type {typeof import("./evaluator")} */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { evaluateForRunner } = require("./runner");
+const { evaluateForRunner } = require("./evaluator");
 
 if (!parentPort) throw new Error("evaluatorThread.js runs as a worker thread of the local runner");
 const port = parentPort;

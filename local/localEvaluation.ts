@@ -3,9 +3,9 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deepMerge, isPlainObject } from "../config/merge";
-import { evaluateStack, Evaluation } from "./evaluate";
+import { evaluateStack, Evaluation } from "../harness/evaluate";
 import type { LocalOptions } from "./runner";
-import { readStackConfig, readStackFiles, stackConfigOf } from "./pulumiConfig";
+import { readStackConfig, readStackFiles, stackConfigOf } from "../harness/pulumiConfig";
 import { parseMigrateCommand } from "../components/commands";
 
 /** Parses a wrangler-style `.dev.vars` file: KEY=value lines, optional quotes, # comments. */

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type { Miniflare } from "miniflare";
 import type { Plan } from "../config/plan";
 import { applyMigrations, D1Like } from "./d1Migrations";
-import { Evaluation, reveal } from "./evaluate";
+import { Evaluation, reveal } from "../harness/evaluate";
 import { RESOURCE_TYPE } from "../config/resourceTypes";
 
 const T = RESOURCE_TYPE;

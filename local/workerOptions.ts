@@ -2,10 +2,10 @@
 import * as path from "node:path";
 import { type LocalMigration, MIGRATOR, MIGRATOR_SCRIPT } from "./localMigrations";
 import { notEmulatedWorker, usesNotEmulated } from "./notEmulated";
-import { Evaluation, RegisteredResource, reveal } from "./evaluate";
+import { Evaluation, RegisteredResource, reveal } from "../harness/evaluate";
 import { kindOf, MINIFLARE_GROUPS, type MiniflareGroups } from "../config/bindingKinds";
 import { RESOURCE_TYPE, type RegisteredScriptInputs } from "../config/resourceTypes";
-import { classesAfter, type MigrationStep } from "../components/do-migrations";
+import { classesAfter, type MigrationStep } from "../components/do-migrations.js";
 
 const T = RESOURCE_TYPE;
 

@@ -26,7 +26,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { httpGet } from "../local/healthCheck";
+import { httpGet } from "../checks/healthCheck";
 import { evaluateLocally, startLocal } from "../local/runner";
 import { countRunbookSteps, DependencyDepth, projectDependencyDepth, RunbookSteps } from "./bench/depth";
 import { wranglerDevOnce } from "./bench/wranglerDev";

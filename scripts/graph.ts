@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type GraphApi, kindOf } from "../config/bindingKinds";
 import { RESOURCE_TYPE, type RegisteredBinding } from "../config/resourceTypes";
-import { Evaluation, reveal } from "../local/evaluate";
+import { Evaluation, reveal } from "../harness/evaluate";
 import { evaluateLocally } from "../local/runner";
 import { runMain } from "./cli";
 

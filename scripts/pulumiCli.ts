@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { readStackConfig } from "../local/pulumiConfig";
+import { readStackConfig } from "../harness/pulumiConfig";
 
 /** A problem with the machine, not with the stack: the scripts exit 2 on it. */
 export class PreflightError extends Error {

@@ -18,9 +18,9 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { request } from "../local/http";
-import { withTargets } from "../local/targets";
-import { noUrlReason, type Exposure } from "../local/healthCheck";
+import { request } from "../checks/http";
+import { withTargets } from "../checks/targets";
+import { noUrlReason, type Exposure } from "../checks/healthCheck";
 import { runMain } from "./cli";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;

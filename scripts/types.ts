@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { generateEnvFiles, type GeneratedFile } from "../config/envTypes";
 import { deepMerge, isPlainObject } from "../config/merge";
 import { systemSchema, type SystemConfig } from "../config/schema";
-import { readStackConfig } from "../local/pulumiConfig";
+import { readStackConfig } from "../harness/pulumiConfig";
 import { absentWorkers } from "../config/stackPresence";
 import { runMain } from "./cli";
 

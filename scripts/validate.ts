@@ -11,11 +11,11 @@
  */
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { checkWorker, formatHealth } from "../local/healthCheck";
-import { TargetOptions, withTargets } from "../local/targets";
+import { checkWorker, formatHealth } from "../checks/healthCheck";
+import { TargetOptions, withTargets } from "../checks/targets";
 import { runMain } from "./cli";
 
-export { targetsOf } from "../local/targets";
+export { targetsOf } from "../checks/targets";
 
 export async function validateStack(opts: TargetOptions): Promise<{ ok: boolean; report: string }> {
   return withTargets(opts, async (targets) => {

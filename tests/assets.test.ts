@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stageAssets } from "../components/assets";
 import { ignoreMatcher, runWorkerFirstProblems, scanAssets } from "../config/assets";
-import { Evaluation } from "../local/evaluate";
-import { checkWorker } from "../local/healthCheck";
+import { Evaluation } from "../harness/evaluate";
+import { checkWorker } from "../checks/healthCheck";
 import { startLocal, type LocalStack } from "../local/runner";
 import { evaluate, one, reveal, ROOT, TYPES } from "./helpers";
 
@@ -21,7 +21,7 @@ const T = TYPES;
 const system = () => JSON.parse(JSON.stringify(readSystem()));
 function readSystem(): any {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { readStackConfig } = require("../local/pulumiConfig") as typeof import("../local/pulumiConfig");
+  const { readStackConfig } = require("../harness/pulumiConfig") as typeof import("../harness/pulumiConfig");
   return JSON.parse(readStackConfig(EXAMPLE, "staging").config["static-assets:system"]!);
 }
 const inputsOf = (ev: Evaluation, key: string) => reveal(one(ev, T.script, key).inputs) as any;

@@ -1,16 +1,19 @@
 /**
- * The binding-kind registry: one entry per kind reaches every consumer. A dummy kind added to the
- * table in one place (tests/dummyKind/child.ts, in its own process so the schema is built with it)
- * reaches the program's inputs, the local runner, the health check and the graph.
+ * The binding-kind registry: one module per kind (config/kinds/) reaches every consumer. A dummy
+ * kind written as such a module (tests/dummyKind/dummy.ts) and added to the table with the one line
+ * config/kinds/index.ts would hold (tests/dummyKind/child.ts, in its own process so the schema is
+ * built with it) reaches the program's inputs, the local runner, the health check and the graph.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BINDING_KINDS, bindingKinds, reportedType } from "../config/bindingKinds";
+import { z } from "zod";
+import { BINDING_KINDS, bindingKinds, declaredKinds, reportedType } from "../config/bindingKinds";
+import { className, logicalKey } from "../config/fields";
 import { REPORTED_TYPES } from "../config/reportedTypes";
-import { ROOT } from "./helpers";
+import { evaluateCase, ROOT } from "./helpers";
 
 const WORKER = `export default {
   async fetch(request, env) {
@@ -33,6 +36,49 @@ describe("binding-kind registry", function () {
     assert.equal(reportedType("durable_object_namespace"), "do");
     assert.equal(reportedType("no_such_type"), undefined);
   });
+
+  it("every module of config/kinds/ is one kind of the table, filed under its own type", () => {
+    const dir = path.join(ROOT, "config", "kinds");
+    const modules = fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "index.ts" && f !== "contract.ts");
+    assert.equal(modules.length, bindingKinds().length, `config/kinds/ holds ${modules.length} kind modules, the table ${bindingKinds().length} kinds`);
+    const tabled = new Set<unknown>(bindingKinds());
+    for (const f of modules) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const exported = Object.values(require(path.join(dir, f)) as Record<string, unknown>).filter((v) => typeof v === "object" && v !== null && "provider" in v);
+      assert.equal(exported.length, 1, `config/kinds/${f} exports one kind`);
+      assert.ok(tabled.has(exported[0]), `config/kinds/${f}: its kind is listed in config/kinds/index.ts`);
+    }
+  });
+
+  it("gives every kind whose target names a key or class of the system a target check in its entry", () => {
+    const naming = declaredKinds().filter((k) => {
+      const target = k.config.shape[k.config.target];
+      const inner = target instanceof z.ZodOptional ? target.unwrap() : target;
+      return inner === logicalKey || inner === className;
+    });
+    assert.deepEqual(naming.map((k) => k.type).sort(), ["d1", "durable_object_namespace", "hyperdrive", "kv_namespace", "queue", "r2_bucket", "service", "workflow"]);
+    for (const k of naming) assert.ok(k.config.check || k.config.refers, `${k.type}: its target is checked by its entry (check or refers)`);
+  });
+
+  // Each "not declared" check, as its kind's entry makes it: the path, what is wrong, what is declared or the fix.
+  const targetCases: { name: string; binding: Record<string, string>; expect: string[] }[] = [
+    { name: "a D1 database", binding: { d1: "mian" }, expect: ['system.workers.admin.bindings.X: D1 database "mian" is not declared', "declared databases: main"] },
+    { name: "a queue", binding: { queue: "jobs" }, expect: ['system.workers.admin.bindings.X: queue "jobs" is not declared', "declare it under system.queues"] },
+    { name: "an R2 bucket", binding: { r2: "files" }, expect: ['system.workers.admin.bindings.X: R2 bucket "files" is not declared', "declare it under system.r2Buckets"] },
+    { name: "a hyperdrive", binding: { hyperdrive: "pg" }, expect: ['system.workers.admin.bindings.X: hyperdrive "pg" is not declared', "declare it under system.hyperdrives"] },
+    { name: "the worker itself as a service", binding: { service: "admin" }, expect: ["system.workers.admin.bindings.X: a worker cannot bind itself as a service"] },
+    { name: "a service", binding: { service: "bott" }, expect: ['system.workers.admin.bindings.X: worker "bott" is not declared', "declared workers: bot, admin"] },
+    { name: "a Durable Object class of this worker", binding: { durableObject: "Room" }, expect: ["system.workers.admin.bindings.X: no worker hosts Durable Object class Room in this worker", "declare it under the hosting worker's durableObjects: Room: { sqlite: true }"] },
+    { name: "a Durable Object host", binding: { durableObject: "Room", worker: "ghost" }, expect: ['system.workers.admin.bindings.X: worker "ghost" is not declared', "declared workers: bot, admin"] },
+    { name: "a workflow", binding: { workflow: "billing" }, expect: ['system.workers.admin.bindings.X: no worker hosts workflow "billing"', "declare it under the hosting worker's workflows: <key>: { className: ... }"] },
+  ];
+  for (const c of targetCases)
+    it(`reports ${c.name} that is not declared from the kind's entry, registering nothing`, async () => {
+      const ev = await evaluateCase({ name: c.name, system: (s) => (s.workers.admin.bindings.X = c.binding), expect: c.expect });
+      assert.ok(ev.error, "the program must fail");
+      for (const e of c.expect) assert.ok(ev.error.message.includes(e), `expected "${e}" in:\n${ev.error.message}`);
+      assert.deepEqual(ev.resources, []);
+    });
 
   it("a dummy kind added in one place reaches the program's inputs, the local runner, the health check and the graph", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workers-stack-dummy-kind-"));

@@ -14,9 +14,9 @@ import { parseConnectionString } from "../config/hyperdrives";
 import { stackGraph } from "../scripts/graph";
 import { wranglerConfigFor } from "../scripts/bench/wranglerDev";
 import { parseDryRun } from "../scripts/corpus-reference";
-import { checkWorker } from "../local/healthCheck";
+import { checkWorker } from "../checks/healthCheck";
 import { type LocalStack, startLocal } from "../local/runner";
-import { targetsOf } from "../local/targets";
+import { targetsOf } from "../checks/targets";
 import { evaluate, isSecret, ofType, plainStrings, reveal, ROOT, TEST_IDS, TYPES } from "./helpers";
 
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ImportResult } from "../cli/import/importer";
 import { readWranglerConfig } from "../cli/import/wrangler";
-import { evaluateStack } from "../local/evaluate";
+import { evaluateStack } from "../harness/evaluate";
 import { findConfigs, type SystemReference } from "../scripts/corpus-reference";
 import { blocking, CORPUS, coverageOf, coverageRows, importOf, staleFiles, summaryRows, systems, TOP_LEVEL_STACK, type SystemCoverage } from "../scripts/corpus-projects";
 import { ROOT, TEST_IDS, TYPES } from "./helpers";

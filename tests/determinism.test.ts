@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
-import { reveal } from "../local/evaluate";
+import { reveal } from "../harness/evaluate";
 import { referenceSystem, ROOT, TYPES } from "./helpers";
 
 type Registered = Record<string, { resources: Record<string, { inputs: Record<string, unknown>; dependencies: string[]; protect: boolean; importId: string }>; outputs: unknown }>;

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { changedKeys, formatDrift, hasDrift, summarizeDrift } from "../scripts/drift";
 import { explainCliError, findOnPath, PreflightError, requireCloudflareToken } from "../scripts/pulumiCli";
-import { Evaluation, isSecretValue, reveal } from "../local/evaluate";
+import { Evaluation, isSecretValue, reveal } from "../harness/evaluate";
 import { fakePulumi, FakePulumi, scriptCommand } from "./fakePulumi";
 import { evaluate, one, ROOT, TYPES } from "./helpers";
 

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { readDoMigrationsCommand } from "../components/doMigrations";
-import { Evaluation } from "../local/evaluate";
+import { Evaluation } from "../harness/evaluate";
 import { startLocal } from "../local/runner";
 import { validateStack } from "../scripts/validate";
 import { evaluate, one, ofType, referenceSystem, reveal, ROOT, TYPES } from "./helpers";

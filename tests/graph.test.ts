@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Evaluation, reveal } from "../local/evaluate";
+import { Evaluation, reveal } from "../harness/evaluate";
 import { evaluateLocally } from "../local/runner";
 import { graphOfStack, markers, mermaidBlock, readmeBlock, replaceReadmeBlock, stackGraph } from "../scripts/graph";
 import { scriptCommand } from "./fakePulumi";

@@ -1,8 +1,8 @@
 /** Shared test helpers: evaluate the real stack files under mocks with test values for secrets. */
 import * as path from "node:path";
-import { evaluateStack, Evaluation, isSecretValue, RegisteredResource } from "../local/evaluate";
+import { evaluateStack, Evaluation, isSecretValue, RegisteredResource } from "../harness/evaluate";
 import { RESOURCE_TYPE } from "../config/resourceTypes";
-import { readProjectName, readStackConfig } from "../local/pulumiConfig";
+import { readProjectName, readStackConfig } from "../harness/pulumiConfig";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -43,7 +43,7 @@ export function one(ev: Evaluation, type: string, name: string): RegisteredResou
   return found[0]!;
 }
 
-export { isSecretValue as isSecret, reveal } from "../local/evaluate";
+export { isSecretValue as isSecret, reveal } from "../harness/evaluate";
 
 /** Every string found outside any secret wrapper. */
 export function plainStrings(v: unknown, out: string[] = []): string[] {

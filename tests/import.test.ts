@@ -19,7 +19,7 @@ import { has, type Line } from "../cli/import/model";
 import { writeProject } from "../cli/import/project";
 import { readWranglerConfig } from "../cli/import/wrangler";
 import { deepMerge } from "../config/merge";
-import { evaluateStack, type Evaluation } from "../local/evaluate";
+import { evaluateStack, type Evaluation } from "../harness/evaluate";
 import { findConfigs, type SystemReference } from "../scripts/corpus-reference";
 import { ROOT, TEST_IDS, TYPES } from "./helpers";
 import { expectedDeployment, registeredBindings, registeredDeployment, sortedBindings } from "./support/wranglerEquivalence";

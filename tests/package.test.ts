@@ -14,8 +14,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { commandHelp, dispatch, usage } from "../cli/workers-stack";
-import { evaluateStack, reveal } from "../local/evaluate";
-import { httpGet } from "../local/healthCheck";
+import { evaluateStack, reveal } from "../harness/evaluate";
+import { httpGet } from "../checks/healthCheck";
 import { main } from "../program";
 import { ROOT, TEST_IDS, TYPES } from "./helpers";
 

@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { cronProblems } from "../config/limits";
-import { readStackConfig } from "../local/pulumiConfig";
+import { readStackConfig } from "../harness/pulumiConfig";
 import { evaluate, ofType, referenceSystem, ROOT, TYPES, evaluateCase, InvalidCase } from "./helpers";
 
 /** Fixtures written under the git-ignored .workers-stack folder of the project. */

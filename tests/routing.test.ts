@@ -11,8 +11,8 @@ import { ConfigError } from "../config/errors";
 import { parseRoutePattern, routeUrl } from "../config/routing";
 import { validate, type ConfigSource } from "../config/validate";
 import { evaluateLocally, startLocal, type LocalStack } from "../local/runner";
-import { targetsOf, withTargets } from "../local/targets";
-import { httpGet } from "../local/http";
+import { targetsOf, withTargets } from "../checks/targets";
+import { httpGet } from "../checks/http";
 import { stackGraph } from "../scripts/graph";
 import { evaluate, ofType, one, reveal, TEST_IDS, TYPES } from "./helpers";
 

@@ -13,7 +13,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Evaluation, isSecretValue, reveal, SECRET_SIG, SECRET_SIG_KEY } from "../local/evaluate";
+import { Evaluation, isSecretValue, reveal, SECRET_SIG, SECRET_SIG_KEY } from "../harness/evaluate";
 import { configSecretNames, LocalStack, startLocal } from "../local/runner";
 import { evaluate, ofType, referenceSystem, ROOT, TYPES } from "./helpers";
 

@@ -15,7 +15,7 @@ import { fileFacts } from "../config/load";
 import { isSafeApiBase } from "../config/schema";
 import { projectPathProblem } from "../config/validate";
 import { checkStackName } from "../config/names";
-import { readStackConfig } from "../local/pulumiConfig";
+import { readStackConfig } from "../harness/pulumiConfig";
 import { startLocal } from "../local/runner";
 import { prepareStateDir, STATE_MARKER } from "../local/state";
 import { evaluate, one, referenceSystem, ROOT, TYPES } from "./helpers";

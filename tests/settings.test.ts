@@ -10,13 +10,13 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { evaluateStack, reveal, type Evaluation, type RegisteredResource } from "../local/evaluate";
+import { evaluateStack, reveal, type Evaluation, type RegisteredResource } from "../harness/evaluate";
 import { describeLocal, startLocal, type LocalStack } from "../local/runner";
-import { request } from "../local/http";
+import { request } from "../checks/http";
 import { TEST_IDS, TYPES } from "./helpers";
 import { stackGraph } from "../scripts/graph";
-import { targetsOf } from "../local/targets";
-import { checkWorker } from "../local/healthCheck";
+import { targetsOf } from "../checks/targets";
+import { checkWorker } from "../checks/healthCheck";
 import { checkTargets } from "../scripts/smoke";
 
 const SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain";

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { gitVersion } from "../config/load";
-import { Evaluation } from "../local/evaluate";
+import { Evaluation } from "../harness/evaluate";
 import { evaluate, isSecret, one, ofType, plainStrings, reveal, ROOT, TEST_IDS, TEST_SECRETS, TYPES } from "./helpers";
 
 describe("reference stacks under the mock runtime", () => {

@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import { Evaluation } from "../local/evaluate";
+import { Evaluation } from "../harness/evaluate";
 import { evaluate, isSecret, one, referenceSystem, reveal, ROOT, TEST_SECRETS, TYPES } from "./helpers";
 
 interface Call {

@@ -5,8 +5,8 @@
  * steps a seed runbook lists for the same system.
  */
 import { deepMerge, isPlainObject } from "../../config/merge";
-import { evaluateStack, RegisteredResource } from "../../local/evaluate";
-import { readStackConfig } from "../../local/pulumiConfig";
+import { evaluateStack, RegisteredResource } from "../../harness/evaluate";
+import { readStackConfig } from "../../harness/pulumiConfig";
 
 /** The fields of a registered resource the depth needs. */
 export type DependencyNode = Pick<RegisteredResource, "urn" | "type" | "name" | "custom" | "parent" | "dependencies">;

@@ -5,7 +5,7 @@
  *
  * The SDKs both programs use (@pulumi/*, esbuild) are loaded before the clock starts; the clock
  * then covers loading the program itself (for ours: config, validation, components, zod) and the
- * whole evaluation under the mocks of local/evaluate.ts.
+ * whole evaluation under the mocks of harness/evaluate.ts.
  */
 import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -27,7 +27,7 @@ export interface ChildResult {
 async function run(root: string, program: "ours" | "baseline", out: string): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const m of ["@pulumi/pulumi", "@pulumi/cloudflare", "@pulumi/command", "@pulumi/random", "esbuild"]) require(m);
-  const { evaluateStack } = await import("../../local/evaluate");
+  const { evaluateStack } = await import("../../harness/evaluate");
   const { readProject } = await import("./generate");
   const project = readProject(root);
 

@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { kindOf, type WranglerConfig } from "../../config/bindingKinds";
 import { RESOURCE_TYPE, type RegisteredBinding } from "../../config/resourceTypes";
-import { Evaluation, RegisteredResource, reveal } from "../../local/evaluate";
-import { httpGet } from "../../local/healthCheck";
+import { Evaluation, RegisteredResource, reveal } from "../../harness/evaluate";
+import { httpGet } from "../../checks/healthCheck";
 
 const SCRIPT = RESOURCE_TYPE.script;
 const QUEUE = RESOURCE_TYPE.queue;

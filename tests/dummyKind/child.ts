@@ -1,32 +1,22 @@
 /**
- * Run by tests/bindingKinds.test.ts in its own process: adds a dummy binding kind to the registry,
- * in this one place, before anything reads it, then starts a project that declares it and prints
+ * Run by tests/bindingKinds.test.ts in its own process: adds the dummy binding kind of ./dummy.ts
+ * (a kind module as config/kinds/ holds them) to the table, before anything reads it, then starts a project that declares it and prints
  * what each consumer made of it (program inputs, Miniflare, /health check, graph) as JSON.
  */
-import { z } from "zod";
-import { BINDING_KINDS, type BindingKind } from "../../config/bindingKinds";
+import { KIND_MODULES } from "../../config/kinds";
+import { dummyKind } from "./dummy";
 
-const dummy = {
-  type: "dummy",
-  reported: "dummy",
-  envType: () => "string",
-  config: { target: "dummy", shape: { dummy: z.string().optional() } },
-  plan: (name: string, d: Readonly<Record<string, string | undefined>>) => ({ name, type: "dummy", value: d.dummy! }),
-  provider: (p: { name: string; value: string }) => ({ name: p.name, type: "dummy", text: p.value }),
-  miniflare: (b: { name: string; text?: string }, m: { bindings: Record<string, unknown> }) => void (m.bindings[b.name] = `dummy:${b.text}`),
-  wrangler: (b: { name: string; text?: string }, w: { vars: Record<string, unknown> }) => void (w.vars[b.name] = `dummy:${b.text}`),
-  graph: (b: { name: string; text?: string }, g: { other(kind: string, key: string, label: string): string; edge(node: string, label: string): void }) =>
-    g.edge(g.other("dummy", String(b.text), `dummy ${b.text}`), b.name),
-};
-(BINDING_KINDS as unknown as Record<string, BindingKind>)["dummy"] = dummy as unknown as BindingKind;
+// The one line a real kind adds to config/kinds/index.ts (the cast: "dummy" is no type of the
+// compiled table, and no /health type of config/reportedTypes.ts).
+(KIND_MODULES as Record<string, unknown>)["dummy"] = dummyKind;
 
 async function main(root: string, stateDir: string): Promise<void> {
   // Loaded only now: the schema is built from the table as it is at this point.
   const { startLocal } = await import("../../local/runner");
-  const { targetsOf } = await import("../../local/targets");
-  const { checkWorker } = await import("../../local/healthCheck");
+  const { targetsOf } = await import("../../checks/targets");
+  const { checkWorker } = await import("../../checks/healthCheck");
   const { stackGraph } = await import("../../scripts/graph");
-  const { reveal } = await import("../../local/evaluate");
+  const { reveal } = await import("../../harness/evaluate");
   const { registeredScripts } = await import("../../config/resourceTypes");
   const local = await startLocal({ root, stack: "staging", port: 0, stateDir, plain: { accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210" }, log: () => undefined });
   try {

@@ -8,8 +8,8 @@
  * Written independently of the importer: the expected side comes from wrangler's output and
  * wrangler's resolved config only.
  */
-import type { RegisteredResource } from "../../local/evaluate";
-import { reveal } from "../../local/evaluate";
+import type { RegisteredResource } from "../../harness/evaluate";
+import { reveal } from "../../harness/evaluate";
 import { RESOURCE_TYPE } from "../../config/resourceTypes";
 import type { Binding } from "../../scripts/corpus-reference";
 import type { WranglerEnv } from "../../cli/import/wrangler";

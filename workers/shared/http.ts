@@ -9,7 +9,7 @@
 
 import type { ReportedType } from "../../config/reportedTypes";
 
-/** A binding's type as `/health` reports it: the registry's `reported` (config/bindingKinds.ts). */
+/** A binding's type as `/health` reports it: each kind's `reported` (config/kinds/). */
 export type BindingKind = ReportedType;
 
 export interface BindingReport {

@@ -8,9 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { registeredOf, registeredScripts } from "../config/resourceTypes";
 import { routeTarget } from "../config/routing";
-import { Evaluation, reveal } from "./evaluate";
+import { Evaluation, reveal } from "../harness/evaluate";
 import { HealthTarget } from "./healthCheck";
-import { evaluateLocally, startLocal } from "./runner";
+import { evaluateLocally, startLocal } from "../local/runner";
 
 /**
  * One target per worker of the evaluated stack, with its declared bindings and where it is
