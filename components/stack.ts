@@ -185,7 +185,7 @@ export class Stack extends pulumi.ComponentResource {
         ...(w.assets ? { assets: { declared: w.assets, ...(args.assets?.[w.key] ? { staged: args.assets[w.key] } : {}) } } : {}),
         compatibilityDate: w.compatibilityDate,
         compatibilityFlags: w.compatibilityFlags,
-        bindings: w.bindings.map((b) => providerBinding(b, this.resolver(w.key))),
+        bindings: w.bindings.map((b) => providerBinding(b, this.resolver(w))),
         dependsOn,
         durableObjectMigrations: w.durableObjectMigrations,
         ...(args.apiToken ? { apiToken: args.apiToken } : {}),
@@ -272,15 +272,17 @@ export class Stack extends pulumi.ComponentResource {
   }
 
   /** Turns the logical keys of one worker's planned bindings into ids, script names and secret values. */
-  private resolver(self: string): BindingResolver {
+  private resolver(w: PlannedWorker): BindingResolver {
     return {
-      self,
+      self: w.key,
       secret: (name) => this.secrets.values[name]!,
       databaseId: (key) => this.databases[key]!.id,
       kvNamespaceId: (key) => this.kvNamespaces[key]!.id,
       queueName: (key) => this.queues[key]!.queueName,
       bucketName: (key) => this.r2Buckets[key]!.bucketName,
-      scriptName: (worker) => this.workers[worker]!.scriptName,
+      // The worker itself (a self-referencing service binding) is named by its planned name: its
+      // script is the one being registered.
+      scriptName: (worker) => (worker === w.key ? w.scriptName : this.workers[worker]!.scriptName),
       workflowName: (worker, key) => this.workers[worker]!.workflows[key]!.workflowName,
       hyperdriveId: (key) => this.hyperdriveIds[key]!,
     };

@@ -13,7 +13,7 @@ import { z } from "zod";
 import { BINDING_KINDS, bindingKinds, declaredKinds, reportedType } from "../config/bindingKinds";
 import { className, logicalKey } from "../config/fields";
 import { REPORTED_TYPES } from "../config/reportedTypes";
-import { evaluateCase, ROOT } from "./helpers";
+import { evaluate, evaluateCase, one, referenceSystem, reveal, ROOT, TYPES } from "./helpers";
 
 const WORKER = `export default {
   async fetch(request, env) {
@@ -66,12 +66,22 @@ describe("binding-kind registry", function () {
     { name: "a queue", binding: { queue: "jobs" }, expect: ['system.workers.admin.bindings.X: queue "jobs" is not declared', "declare it under system.queues"] },
     { name: "an R2 bucket", binding: { r2: "files" }, expect: ['system.workers.admin.bindings.X: R2 bucket "files" is not declared', "declare it under system.r2Buckets"] },
     { name: "a hyperdrive", binding: { hyperdrive: "pg" }, expect: ['system.workers.admin.bindings.X: hyperdrive "pg" is not declared', "declare it under system.hyperdrives"] },
-    { name: "the worker itself as a service", binding: { service: "admin" }, expect: ["system.workers.admin.bindings.X: a worker cannot bind itself as a service"] },
     { name: "a service", binding: { service: "bott" }, expect: ['system.workers.admin.bindings.X: worker "bott" is not declared', "declared workers: bot, admin"] },
     { name: "a Durable Object class of this worker", binding: { durableObject: "Room" }, expect: ["system.workers.admin.bindings.X: no worker hosts Durable Object class Room in this worker", "declare it under the hosting worker's durableObjects: Room: { sqlite: true }"] },
     { name: "a Durable Object host", binding: { durableObject: "Room", worker: "ghost" }, expect: ['system.workers.admin.bindings.X: worker "ghost" is not declared', "declared workers: bot, admin"] },
     { name: "a workflow", binding: { workflow: "billing" }, expect: ['system.workers.admin.bindings.X: no worker hosts workflow "billing"', "declare it under the hosting worker's workflows: <key>: { className: ... }"] },
   ];
+  it("lets a worker bind itself as a service (wrangler and Cloudflare accept it): its own script name, no deploy edge to itself", async () => {
+    const system = referenceSystem();
+    system.workers.admin.bindings.SELF = { service: "admin", entrypoint: "Admin" };
+    const ev = await evaluate("staging", { system });
+    assert.equal(ev.error, undefined, ev.error?.message);
+    const admin = one(ev, TYPES.script, "admin");
+    const self = ((reveal(admin.inputs) as any).bindings as any[]).find((b) => b.name === "SELF");
+    assert.deepEqual(self, { name: "SELF", type: "service", service: (reveal(admin.inputs) as any).scriptName, entrypoint: "Admin" });
+    assert.ok(!admin.dependencies.includes(admin.urn), "a script cannot wait for itself");
+  });
+
   for (const c of targetCases)
     it(`reports ${c.name} that is not declared from the kind's entry, registering nothing`, async () => {
       const ev = await evaluateCase({ name: c.name, system: (s) => (s.workers.admin.bindings.X = c.binding), expect: c.expect });

@@ -156,7 +156,6 @@ function translateServices(ctx: Ctx): void {
     const at = `services[${i}]`;
     if (s.environment) return ctx.report("untranslated", `${at}.environment`, "service environments (legacy_env = false) are not declared by workers-stack");
     const target = ctx.workerOfScript(s.service);
-    if (target === ctx.key) return ctx.report("untranslated", `${at}.service`, "a service binding to the worker itself: workers-stack does not declare it");
     if (!target) return ctx.report("untranslated", `${at}.service`, `${s.service} is not one of the imported workers on this environment: import its config too`);
     bindings(ctx)[s.binding] = { service: target, ...(s.entrypoint ? { entrypoint: s.entrypoint } : {}) };
   });
