@@ -13,7 +13,8 @@ import { z } from "zod";
 import { BINDING_KINDS, bindingKinds, declaredKinds, reportedType } from "../config/bindingKinds";
 import { className, logicalKey } from "../config/fields";
 import { REPORTED_TYPES } from "../config/reportedTypes";
-import { evaluate, evaluateCase, one, referenceSystem, reveal, ROOT, TYPES } from "./helpers";
+import { startLocal } from "../local/runner";
+import { evaluate, evaluateCase, one, referenceSystem, reveal, ROOT, TEST_IDS, TYPES } from "./helpers";
 
 const WORKER = `export default {
   async fetch(request, env) {
@@ -80,6 +81,30 @@ describe("binding-kind registry", function () {
     const self = ((reveal(admin.inputs) as any).bindings as any[]).find((b) => b.name === "SELF");
     assert.deepEqual(self, { name: "SELF", type: "service", service: (reveal(admin.inputs) as any).scriptName, entrypoint: "Admin" });
     assert.ok(!admin.dependencies.includes(admin.urn), "a script cannot wait for itself");
+  });
+
+  it("serves a self-referencing service binding in the local runner (the worker calls its own entrypoint)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workers-stack-self-"));
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), "workers-stack-self-state-"));
+    fs.writeFileSync(
+      path.join(dir, "index.js"),
+      `import { WorkerEntrypoint } from "cloudflare:workers";
+export class Pinger extends WorkerEntrypoint { ping() { return "pong from " + this.env.ENVIRONMENT; } }
+export default { async fetch(request, env) { return new Response(await env.SELF.ping()); } };
+`,
+    );
+    const system = { app: "sf", compatibilityDate: "2025-09-01", workers: { web: { entry: "index.js", bindings: { SELF: { service: "web", entrypoint: "Pinger" } } } } };
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: self\nruntime: nodejs\nconfig:\n  self:system:\n    value: ${JSON.stringify(system)}\n`);
+    fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config: {}\n");
+    const local = await startLocal({ root: dir, stack: "staging", port: 0, stateDir: state, plain: TEST_IDS, log: () => undefined });
+    try {
+      const res = await fetch(local.workers[0]!.url);
+      assert.equal(await res.text(), "pong from staging");
+    } finally {
+      await local.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 
   for (const c of targetCases)
